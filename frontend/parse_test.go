@@ -1,0 +1,167 @@
+package frontend
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const specExample = `# syntax=example.invalid/distrofile:1
+ARG SUITE=trixie
+FROM debian:${SUITE} AS runtime
+ARG SUITE
+MIRROR http://mirror.invalid/debian
+INSTALL ca-certificates tzdata \
+        perl libhtml-parser-perl
+EXCLUDE debconf
+GROUPADD --gid=1337 larry
+USERADD --uid=1337 --gid=1337 --home=/home/larry larry
+MKDIR --mode=0755 --owner=1337:1337 /app
+FILE --mode=0644 /etc/app.conf <<EOF
+listen = 0.0.0.0:5000
+FILE not an instruction
+suite = ${SUITE}
+EOF
+FILE /etc/raw.conf <<'EOF'
+keep ${SUITE}
+EOF
+COPY --chown=1337:1337 fatpacked.plackup /app/plackup
+ENV PATH=/usr/local/bin:/usr/bin:/bin APP="a b"
+WORKDIR /app
+USER larry
+ENTRYPOINT ["/app/plackup"]
+CMD ["/app/bin/app.psgi"]
+EXPOSE 5000/tcp
+LABEL org.opencontainers.image.title="perl app"
+`
+
+func TestParseSpecExample(t *testing.T) {
+	df, err := Parse([]byte(specExample), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(df.Stages) != 1 {
+		t.Fatalf("stages: %d", len(df.Stages))
+	}
+	st := df.Stages[0]
+	if st.Name != "runtime" || st.From.Kind != FromDistro || st.From.Distro != "debian" || st.From.Suite != "trixie" {
+		t.Fatalf("from: %+v name %q", st.From, st.Name)
+	}
+	var got []string
+	for _, c := range st.Commands {
+		got = append(got, reflect.TypeOf(c).Elem().Name())
+	}
+	want := []string{"MirrorCmd", "InstallCmd", "ExcludeCmd", "GroupAddCmd", "UserAddCmd", "MkdirCmd", "FileCmd", "FileCmd",
+		"CopyCmd", "EnvCmd", "WorkdirCmd", "UserCmd", "EntrypointCmd", "CmdCmd", "ExposeCmd", "LabelCmd"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("commands:\n got %v\nwant %v", got, want)
+	}
+	inst := st.Commands[1].(*InstallCmd)
+	if !reflect.DeepEqual(inst.Packages, []string{"ca-certificates", "tzdata", "perl", "libhtml-parser-perl"}) {
+		t.Errorf("install: %v", inst.Packages)
+	}
+	if rs := inst.Location(); len(rs) != 2 || rs[0].Start.Line != 6 || rs[1].Start.Line != 7 {
+		t.Errorf("install location: %+v", rs)
+	}
+	f := st.Commands[6].(*FileCmd)
+	if f.Path != "/etc/app.conf" || *f.Mode != 0644 || f.Content != "listen = 0.0.0.0:5000\nFILE not an instruction\nsuite = trixie\n" {
+		t.Errorf("file: %+v %q", f, f.Content)
+	}
+	if raw := st.Commands[7].(*FileCmd); raw.Content != "keep ${SUITE}\n" {
+		t.Errorf("quoted heredoc must not expand: %q", raw.Content)
+	}
+	u := st.Commands[4].(*UserAddCmd)
+	if *u.UID != 1337 || *u.GID != 1337 || u.Home != "/home/larry" {
+		t.Errorf("useradd: %+v", u)
+	}
+	e := st.Commands[9].(*EnvCmd)
+	if e.Pairs[1] != (KeyValue{"APP", "a b"}) {
+		t.Errorf("env: %+v", e.Pairs)
+	}
+	if ep := st.Commands[12].(*EntrypointCmd); !reflect.DeepEqual(ep.Args, []string{"/app/plackup"}) {
+		t.Errorf("entrypoint: %v", ep.Args)
+	}
+}
+
+func TestParseBuildArgOverride(t *testing.T) {
+	df, err := Parse([]byte("ARG SUITE=trixie\nFROM debian:$SUITE\nINSTALL perl\n"), map[string]string{"SUITE": "bookworm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := df.Stages[0].From.Suite; s != "bookworm" {
+		t.Fatalf("suite %q", s)
+	}
+}
+
+func TestParseStages(t *testing.T) {
+	df, err := Parse([]byte("FROM debian:trixie AS base\nINSTALL libc6\nFROM base AS app\nINSTALL perl\nFROM scratch\nCOPY --from=app /usr/bin/perl /perl\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if df.Stages[1].From.Kind != FromStage || df.Stages[1].From.Stage != df.Stages[0] {
+		t.Fatalf("stage 1 from: %+v", df.Stages[1].From)
+	}
+	if df.Stages[2].From.Kind != FromScratch || df.Stages[2].Ref() != "stage 2" {
+		t.Fatalf("stage 2: %+v", df.Stages[2])
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		line      int
+		msg       string
+	}{
+		{"unknown instruction", "FROM debian:trixie\nINSTAL perl\n", 2, "unknown instruction INSTAL (did you mean INSTALL?)"},
+		{"run", "FROM debian:trixie\nRUN echo hi\n", 2, "RUN is not part of a Distrofile"},
+		{"before from", "INSTALL perl\nFROM debian:trixie\n", 1, "INSTALL before the first FROM"},
+		{"shell form", "FROM debian:trixie\nENTRYPOINT /usr/bin/perl\n", 2, "needs the exec (JSON) form"},
+		{"bad distro", "FROM fedora:40\n", 1, `unknown distribution "fedora"`},
+		{"bad snapshot", "FROM debian:trixie@2025\n", 1, "invalid snapshot"},
+		{"bad flag", "FROM debian:trixie\nINSTALL --yes perl\n", 2, "unknown flag --yes"},
+		{"bad mode", "FROM debian:trixie\nMKDIR --mode=999 /x\n", 2, "want an octal mode"},
+		{"relative", "FROM debian:trixie\nMKDIR app\n", 2, "must be an absolute path"},
+		{"bad package", "FROM debian:trixie\nINSTALL Perl!\n", 2, `invalid package "Perl!"`},
+		{"file without heredoc", "FROM debian:trixie\nFILE /x\n", 2, "FILE needs a path and one heredoc"},
+		{"unterminated heredoc", "FROM debian:trixie\nFILE /x <<EOF\nabc\n", 2, "unterminated heredoc"},
+		{"dup stage", "FROM debian:trixie AS a\nFROM debian:trixie AS a\n", 2, `duplicate stage name "a"`},
+		{"bad port", "FROM debian:trixie\nEXPOSE 99999\n", 2, "EXPOSE"},
+		{"useradd name", "FROM debian:trixie\nUSERADD --uid=x app\n", 2, "--uid=x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.src), nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var le *LocatedError
+			if !errors.As(err, &le) {
+				t.Fatalf("error without location: %v", err)
+			}
+			if got := le.Ranges[0].Start.Line; got != tc.line {
+				t.Errorf("line %d, want %d (%v)", got, tc.line, err)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q does not contain %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+func TestParseNoFrom(t *testing.T) {
+	if _, err := Parse([]byte("# nothing\nARG X=1\n"), nil); err == nil || !strings.Contains(err.Error(), "no FROM") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(specExample))
+	f.Add([]byte("FROM debian:trixie\nFILE /a <<EOF\nFILE /b <<EOF\nEOF\n"))
+	f.Add([]byte("FROM scratch\nCOPY --from=x a b\n"))
+	f.Fuzz(func(t *testing.T, dt []byte) {
+		df, err := Parse(dt, map[string]string{"A": "b"})
+		if err == nil && len(df.Stages) == 0 {
+			t.Fatal("no error and no stages")
+		}
+	})
+}
