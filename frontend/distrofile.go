@@ -23,10 +23,10 @@ type FromKind int
 
 // The kinds of FROM.
 const (
-	FromDistro FromKind = iota // FROM debian:trixie
-	FromStage                  // FROM <earlier stage>
-	FromScratch                // FROM scratch
-	FromImage                  // FROM docker-image://ref
+	FromDistro  FromKind = iota // FROM debian:trixie
+	FromStage                   // FROM <earlier stage>
+	FromScratch                 // FROM scratch
+	FromImage                   // FROM docker-image://ref
 )
 
 // From is a stage's FROM instruction.

@@ -148,13 +148,12 @@ buildkitd_answers() {
 # buildkitd_cleanup: what a stopped (or crashed) buildkitd leaves behind under
 # its root: runc containers of RUN steps still running, and overlay mounts.
 buildkitd_cleanup() {
-	local runc_root mnt id
+	local mnt id
+	# Its runc keeps container state in runc's default root (/run/runc), shared
+	# with anyone else's runc: ours are those whose bundle is under our root.
 	if command -v runc >/dev/null 2>&1; then
-		for runc_root in "$BUILDKITD_ROOT"/runc-*/executor; do
-			[ -d "$runc_root" ] || continue
-			for id in $(runc --root "$runc_root" list -q 2>/dev/null); do
-				runc --root "$runc_root" delete --force "$id" >/dev/null 2>&1 || true
-			done
+		for id in $(runc list 2>/dev/null | awk -v root="$BUILDKITD_ROOT/" 'NR > 1 && index($4, root) == 1 { print $1 }'); do
+			runc delete --force "$id" >/dev/null 2>&1 || note "could not delete runc container $id"
 		done
 	fi
 	# Mount points under the root, deepest first. mountinfo escapes space,
