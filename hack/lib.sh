@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this
 # Shared settings and helpers for the hack/ scripts. Source it; don't run it.
 #
 # Everything a script starts keeps its state, pid file and log under
@@ -108,6 +108,7 @@ start_daemon() {
 		for fd in "${LOCK_FDS[@]}"; do exec {fd}>&-; done
 		# The inner bash closes every fd above 2 (pipes from whoever ran us
 		# included), writes its own pid (which exec keeps), and becomes CMD.
+		# shellcheck disable=SC2016  # expanded by the inner bash
 		exec setsid -f bash -c '
 			for fd in /proc/$$/fd/*; do
 				fd=${fd##*/}
