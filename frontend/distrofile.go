@@ -10,6 +10,14 @@ type Distrofile struct {
 	Stages []*Stage
 	// Warnings are non-fatal findings of the parser (printed by buildx).
 	Warnings []Warning
+	// Args are the ARGs declared before the first FROM, with their values.
+	Args []Arg
+}
+
+// Arg is a global ARG and the value it took.
+type Arg struct {
+	Name, Value string
+	Ranges      []parser.Range
 }
 
 // Warning is a non-fatal finding with its location.

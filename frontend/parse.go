@@ -336,6 +336,8 @@ func (p *parseState) arg(n *parser.Node) error {
 		target := p.global
 		if p.stage != nil {
 			target = p.stageEnv
+		} else {
+			p.df.Args = append(p.df.Args, Arg{Name: name, Value: val, Ranges: rs})
 		}
 		if ok {
 			target.set(name, val)

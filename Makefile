@@ -1,0 +1,18 @@
+# Two commands do all the set-up on a fresh machine of this kind:
+#   make demo   build examples/perl through docker buildx and run perl in it
+#   make test   every test: unit, hermetic and end to end
+.PHONY: demo test unit up down image fmt
+demo:
+	hack/demo
+test:
+	hack/test
+unit:
+	go test ./...
+up:
+	@hack/up
+down:
+	hack/down
+image:
+	hack/frontend-image $${REF:-127.0.0.1:5000/distrofile:dev}
+fmt:
+	gofmt -w $$(git ls-files '*.go')

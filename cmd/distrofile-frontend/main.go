@@ -1,0 +1,21 @@
+// Command distrofile-frontend is the BuildKit gateway frontend that builds
+// images from a Distrofile. BuildKit runs it from the frontend image named by
+// a Distrofile's `# syntax=` line (or --frontend gateway.v0).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/distrofile/distrofile/frontend"
+	"github.com/moby/buildkit/frontend/gateway/grpcclient"
+	"github.com/moby/buildkit/util/appcontext"
+	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto" // the gateway's vtproto codec
+)
+
+func main() {
+	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
+		fmt.Fprintf(os.Stderr, "distrofile-frontend: %v\n", err)
+		os.Exit(1)
+	}
+}

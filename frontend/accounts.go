@@ -1,0 +1,187 @@
+package frontend
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/distrofile/distrofile/llbgen"
+)
+
+// accounts are a stage's users and groups: distroless's defaults (root,
+// nobody, nonroot) plus GROUPADD and USERADD.
+type accounts struct {
+	llbgen.Accounts
+}
+
+func defaultAccounts() accounts {
+	return accounts{llbgen.Accounts{
+		Users: []llbgen.User{
+			{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"},
+			{Name: "nobody", UID: 65534, GID: 65534, Home: "/nonexistent", Shell: "/sbin/nologin"},
+			{Name: "nonroot", UID: 65532, GID: 65532, Home: "/home/nonroot", Shell: "/sbin/nologin", CreateHome: true},
+		},
+		Groups: []llbgen.Group{
+			{Name: "root", GID: 0},
+			{Name: "nogroup", GID: 65534},
+			{Name: "nonroot", GID: 65532},
+		},
+	}}
+}
+
+func (a accounts) clone() accounts {
+	c := accounts{llbgen.Accounts{Users: slices.Clone(a.Users), Groups: slices.Clone(a.Groups)}}
+	for i := range c.Groups {
+		c.Groups[i].Members = slices.Clone(c.Groups[i].Members)
+	}
+	return c
+}
+
+func (a *accounts) user(name string) *llbgen.User {
+	for i := range a.Users {
+		if a.Users[i].Name == name {
+			return &a.Users[i]
+		}
+	}
+	return nil
+}
+
+func (a *accounts) group(name string) *llbgen.Group {
+	for i := range a.Groups {
+		if a.Groups[i].Name == name {
+			return &a.Groups[i]
+		}
+	}
+	return nil
+}
+
+func (a *accounts) groupByID(gid int) *llbgen.Group {
+	for i := range a.Groups {
+		if a.Groups[i].GID == gid {
+			return &a.Groups[i]
+		}
+	}
+	return nil
+}
+
+func (a *accounts) uidUsed(uid int) bool {
+	return slices.ContainsFunc(a.Users, func(u llbgen.User) bool { return u.UID == uid })
+}
+
+// freeID returns the first id ≥ 1000 that used does not report.
+func freeID(used func(int) bool) int {
+	id := 1000
+	for used(id) {
+		id++
+	}
+	return id
+}
+
+func (a *accounts) addGroup(c *GroupAddCmd) error {
+	if a.group(c.Name) != nil {
+		return fmt.Errorf("GROUPADD: group %q already exists", c.Name)
+	}
+	gid := 0
+	if c.GID != nil {
+		gid = *c.GID
+		if g := a.groupByID(gid); g != nil {
+			return fmt.Errorf("GROUPADD: gid %d is already used by group %q", gid, g.Name)
+		}
+	} else {
+		gid = freeID(func(id int) bool { return a.groupByID(id) != nil })
+	}
+	a.Groups = append(a.Groups, llbgen.Group{Name: c.Name, GID: gid})
+	return nil
+}
+
+// addUser adds a user like `useradd --create-home --user-group` would.
+func (a *accounts) addUser(c *UserAddCmd) error {
+	if a.user(c.Name) != nil {
+		return fmt.Errorf("USERADD: user %q already exists", c.Name)
+	}
+	uid := 0
+	if c.UID != nil {
+		uid = *c.UID
+		if a.uidUsed(uid) {
+			return fmt.Errorf("USERADD: uid %d is already used", uid)
+		}
+	} else {
+		uid = freeID(func(id int) bool { return a.uidUsed(id) || a.groupByID(id) != nil })
+	}
+	gid := uid
+	switch {
+	case c.GID != nil:
+		gid = *c.GID
+		if a.groupByID(gid) == nil {
+			if a.group(c.Name) != nil {
+				return fmt.Errorf("USERADD: no group with gid %d, and a group named %q exists already", gid, c.Name)
+			}
+			a.Groups = append(a.Groups, llbgen.Group{Name: c.Name, GID: gid})
+		}
+	case a.group(c.Name) != nil:
+		return fmt.Errorf("USERADD: a group named %q exists: give --gid=%d to use it", c.Name, a.group(c.Name).GID)
+	default:
+		if g := a.groupByID(gid); g != nil {
+			gid = freeID(func(id int) bool { return a.groupByID(id) != nil })
+		}
+		a.Groups = append(a.Groups, llbgen.Group{Name: c.Name, GID: gid})
+	}
+	for _, gn := range c.Groups {
+		g := a.group(gn)
+		if g == nil {
+			return fmt.Errorf("USERADD --groups: no group named %q (add it with GROUPADD first)", gn)
+		}
+		g.Members = append(g.Members, c.Name)
+	}
+	home := c.Home
+	if home == "" {
+		home = "/home/" + c.Name
+	}
+	shell := c.Shell
+	if shell == "" {
+		shell = "/sbin/nologin"
+	}
+	a.Users = append(a.Users, llbgen.User{Name: c.Name, UID: uid, GID: gid, Home: home, Shell: shell, CreateHome: true})
+	return nil
+}
+
+// owner resolves "user[:group]" (names or numbers) to ids; "" is root.
+func (a *accounts) owner(spec string) (int, int, error) {
+	if spec == "" {
+		return 0, 0, nil
+	}
+	us, gs, hasGroup := strings.Cut(spec, ":")
+	uid, gid := -1, -1
+	if n, err := strconv.Atoi(us); err == nil && n >= 0 {
+		uid = n
+		if u := a.userByID(n); u != nil {
+			gid = u.GID
+		} else {
+			gid = n
+		}
+	} else if u := a.user(us); u != nil {
+		uid, gid = u.UID, u.GID
+	} else {
+		return 0, 0, fmt.Errorf("owner %q: no user %q (add it with USERADD before this line)", spec, us)
+	}
+	if hasGroup {
+		if n, err := strconv.Atoi(gs); err == nil && n >= 0 {
+			gid = n
+		} else if g := a.group(gs); g != nil {
+			gid = g.GID
+		} else {
+			return 0, 0, fmt.Errorf("owner %q: no group %q (add it with GROUPADD before this line)", spec, gs)
+		}
+	}
+	return uid, gid, nil
+}
+
+func (a *accounts) userByID(uid int) *llbgen.User {
+	for i := range a.Users {
+		if a.Users[i].UID == uid {
+			return &a.Users[i]
+		}
+	}
+	return nil
+}

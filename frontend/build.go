@@ -1,0 +1,402 @@
+// Package frontend is Distrofile's BuildKit gateway frontend: it reads the
+// Distrofile through dockerui (build args, --target, --platform, named
+// contexts), answers buildx's subrequests, resolves each stage's packages
+// with debresolve (fetching through BuildKit) and returns the LLB that
+// llbgen makes, with the image config, for every target platform.
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/llbgen"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Build arguments the frontend reads.
+const (
+	argMirror         = "DISTROFILE_MIRROR"
+	argSecurityMirror = "DISTROFILE_SECURITY_MIRROR"
+	argUsrMerge       = "DISTROFILE_USRMERGE"
+	argEpoch          = "SOURCE_DATE_EPOCH"
+)
+
+// currentFrontend is implemented by the gateway client when the frontend
+// runs as an image: it returns that image, pinned by digest.
+type currentFrontend interface {
+	CurrentFrontend() (*llb.State, error)
+}
+
+// Build is the gateway BuildFunc.
+func Build(ctx context.Context, c client.Client) (*client.Result, error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "Distrofile")
+	if err != nil {
+		return nil, err
+	}
+	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(src, bc)); err != nil || ok {
+		return res, err
+	}
+	b := &builder{c: c, bc: bc, src: src}
+	res, err := b.build(ctx)
+	return res, withSource(err, src.SourceMap)
+}
+
+// builder holds one build's state.
+type builder struct {
+	c      client.Client
+	bc     *dockerui.Client
+	src    *dockerui.Source
+	df     *Distrofile
+	states map[*Stage]*stageState
+	helper llb.State
+	epoch  time.Time
+	fixed  bool // epoch from SOURCE_DATE_EPOCH
+
+	resolver *debresolve.Client
+
+	mu    sync.Mutex
+	built map[string]*stageResult
+}
+
+type stageResult struct {
+	once sync.Once
+	st   llb.State
+	img  *dockerspec.DockerOCIImage
+	err  error
+}
+
+func (b *builder) build(ctx context.Context) (*client.Result, error) {
+	df, err := Parse(b.src.Data, b.bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	b.df = df
+	for _, w := range df.Warnings {
+		b.src.Warn(ctx, w.Message, client.WarnOpts{Level: 1, Range: pbRanges(w.Ranges)})
+	}
+	target, err := targetStage(df, b.bc.Target)
+	if err != nil {
+		return nil, err
+	}
+	if b.states, err = evalStages(df); err != nil {
+		return nil, err
+	}
+	if b.epoch, b.fixed, err = buildEpoch(b.bc.BuildArgs); err != nil {
+		return nil, err
+	}
+	if b.helper, err = b.helperState(); err != nil {
+		return nil, err
+	}
+	b.resolver = &debresolve.Client{Fetcher: &llbFetcher{c: b.c, cacheImports: b.bc.CacheImports}}
+	b.built = map[string]*stageResult{}
+
+	rb, err := b.bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
+		p := platforms.DefaultSpec()
+		if platform != nil {
+			p = *platform
+		}
+		st, img, err := b.stage(ctx, target, p)
+		if err != nil {
+			return nil, err
+		}
+		def, err := st.Marshal(ctx, llb.Platform(p))
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := r.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		epoch := b.epoch
+		return &dockerui.BuildResult{Reference: ref, Image: img, Epoch: &epoch}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// stage returns the root and image config of st for platform p, building
+// each (stage, platform) once: COPY --from may refer to it many times.
+func (b *builder) stage(ctx context.Context, st *Stage, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	key := fmt.Sprintf("%d/%s", st.Index, platforms.Format(p))
+	b.mu.Lock()
+	r, ok := b.built[key]
+	if !ok {
+		r = &stageResult{}
+		b.built[key] = r
+	}
+	b.mu.Unlock()
+	r.once.Do(func() { r.st, r.img, r.err = b.buildStage(ctx, st, p) })
+	return r.st, r.img, r.err
+}
+
+func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	s := b.states[st]
+	arch, err := debianArch(p)
+	if err != nil {
+		return llb.State{}, nil, errAt(s.FromRanges, "%v", err)
+	}
+	usrMerge := s.Distro == "" || usrMerged(s.Distro, s.Suite)
+	if v, ok := b.bc.BuildArgs[argUsrMerge]; ok {
+		if usrMerge, err = strconv.ParseBool(v); err != nil {
+			return llb.State{}, nil, fmt.Errorf("--build-arg %s=%q: want 0 or 1", argUsrMerge, v)
+		}
+	}
+	var pkgs []llbgen.Package
+	if len(s.Roots) > 0 {
+		if pkgs, err = b.resolve(ctx, s, arch); err != nil {
+			return llb.State{}, nil, err
+		}
+	}
+	files := llbgen.BaseFiles(s.Accounts.Accounts, arch, usrMerge)
+	for _, f := range s.Files {
+		if f.Copy != nil {
+			from, err := b.copySource(ctx, f.Copy, p)
+			if err != nil {
+				return llb.State{}, nil, locate(err, f.Copy.Location())
+			}
+			f.From = from
+			f.Constraints = []llb.ConstraintsOpt{b.loc(f.Copy.Location())}
+		}
+		files = append(files, f.File)
+	}
+	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch}
+	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge}
+	if b.fixed {
+		opt.MaxMTime = b.epoch
+	}
+	root, img, err := llbgen.Build(plan, opt)
+	if err != nil {
+		return llb.State{}, nil, locate(err, s.FromRanges)
+	}
+	return root, img, nil
+}
+
+// resolve loads the stage's indexes and computes the package closure.
+func (b *builder) resolve(ctx context.Context, s *stageState, arch string) ([]llbgen.Package, error) {
+	mirror := b.bc.BuildArgs[argMirror]
+	if len(s.Mirrors) > 0 {
+		mirror = s.Mirrors[0]
+	}
+	if mirror == "" {
+		return nil, errAt(s.FromRanges, "no package mirror: add `MIRROR <url>` to the stage or pass --build-arg %s=<url> (e.g. the URL of your %s mirror)", argMirror, s.Distro)
+	}
+	security := b.bc.BuildArgs[argSecurityMirror]
+	if s.SecurityMirror != "" {
+		security = s.SecurityMirror
+	}
+	sources, err := debresolve.DefaultSources(s.Distro, s.Suite, mirror, security)
+	if err != nil {
+		return nil, errAt(s.FromRanges, "%v", err)
+	}
+	indexes, err := b.resolver.LoadIndexes(ctx, sources, arch)
+	if err != nil {
+		return nil, errAt(s.FromRanges, "%v", err)
+	}
+	req := debresolve.Request{Exclude: s.Excludes}
+	for _, r := range s.Roots {
+		req.Roots = append(req.Roots, r.Package)
+	}
+	cl, err := debresolve.Resolve(indexes, arch, req)
+	if err != nil {
+		return nil, &LocatedError{Err: err, Ranges: rootRanges(err, s.Roots)}
+	}
+	origin := rootOrigins(cl, s.Roots)
+	out := make([]llbgen.Package, 0, len(cl.Packages))
+	for _, p := range cl.Packages {
+		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}})
+	}
+	return out, nil
+}
+
+// loc is the source-map constraint for ranges.
+func (b *builder) loc(rs []parser.Range) llb.ConstraintsOpt {
+	return b.src.SourceMap.Location(pbRanges(rs))
+}
+
+// rootOrigins maps each package of the closure to the INSTALL line of the
+// first root (in file order) that pulls it in.
+func rootOrigins(cl *debresolve.Closure, roots []root) map[string][]parser.Range {
+	origin := map[string][]parser.Range{}
+	for _, r := range roots {
+		name := rootName(r.Package)
+		queue := []string{name}
+		for len(queue) > 0 {
+			n := queue[0]
+			queue = queue[1:]
+			if _, seen := origin[n]; seen {
+				continue
+			}
+			origin[n] = r.Ranges
+			queue = append(queue, cl.Edges[n]...)
+		}
+	}
+	return origin
+}
+
+// rootRanges picks the INSTALL lines an error is about: those naming a
+// package the message mentions, else every INSTALL line of the stage.
+func rootRanges(err error, roots []root) []parser.Range {
+	msg := err.Error()
+	var rs []parser.Range
+	seen := map[int]bool{}
+	add := func(r root) {
+		if !seen[r.Ranges[0].Start.Line] {
+			seen[r.Ranges[0].Start.Line] = true
+			rs = append(rs, r.Ranges...)
+		}
+	}
+	for _, r := range roots {
+		n := rootName(r.Package)
+		if strings.Contains(msg, `"`+n+`"`) || strings.HasPrefix(msg, n+" ") || strings.Contains(msg, " "+n+" ->") {
+			add(r)
+		}
+	}
+	if len(rs) == 0 {
+		for _, r := range roots {
+			add(r)
+		}
+	}
+	return rs
+}
+
+// rootName strips =version and :arch from an INSTALL argument.
+func rootName(p string) string {
+	p, _, _ = strings.Cut(p, "=")
+	p, _, _ = strings.Cut(p, ":")
+	return p
+}
+
+// copySource returns the state a COPY reads from: an earlier stage, a named
+// context, or the build context.
+func (b *builder) copySource(ctx context.Context, c *CopyCmd, p ocispecs.Platform) (llb.State, error) {
+	if c.From == "" || c.From == "context" {
+		st, err := b.bc.MainContext(ctx)
+		if err != nil {
+			return llb.State{}, err
+		}
+		return *st, nil
+	}
+	for _, s := range b.df.Stages {
+		if s.Name == strings.ToLower(c.From) || strconv.Itoa(s.Index) == c.From {
+			st, _, err := b.stage(ctx, s, p)
+			return st, err
+		}
+	}
+	nc, err := b.bc.NamedContext(c.From, dockerui.ContextOpt{Platform: &p})
+	if err != nil {
+		return llb.State{}, err
+	}
+	if nc != nil {
+		st, _, err := nc.Load(ctx)
+		if err != nil {
+			return llb.State{}, err
+		}
+		if st != nil {
+			return *st, nil
+		}
+	}
+	return llb.State{}, fmt.Errorf("COPY --from=%s: no stage, named context (--build-context %s=…) or \"context\" by that name", c.From, c.From)
+}
+
+// helperState is the extraction helper's rootfs, from the frontend image.
+func (b *builder) helperState() (llb.State, error) {
+	cf, ok := b.c.(currentFrontend)
+	if ok {
+		self, err := cf.CurrentFrontend()
+		if err != nil {
+			return llb.State{}, err
+		}
+		if self != nil {
+			return llbgen.HelperState(*self), nil
+		}
+	}
+	return llb.State{}, fmt.Errorf("the extraction helper is not available: run this frontend as an image through `# syntax=` or --frontend gateway.v0")
+}
+
+// evalStages applies every stage's instructions in order.
+func evalStages(df *Distrofile) (map[*Stage]*stageState, error) {
+	out := map[*Stage]*stageState{}
+	for _, st := range df.Stages {
+		s, err := evalStage(st, out[st.From.Stage])
+		if err != nil {
+			return nil, err
+		}
+		out[st] = s
+	}
+	return out, nil
+}
+
+// targetStage returns the --target stage, or the last one.
+func targetStage(df *Distrofile, target string) (*Stage, error) {
+	if target == "" {
+		return df.Stages[len(df.Stages)-1], nil
+	}
+	var names []string
+	for _, s := range df.Stages {
+		if s.Name == strings.ToLower(target) {
+			return s, nil
+		}
+		if s.Name != "" {
+			names = append(names, s.Name)
+		}
+	}
+	return nil, fmt.Errorf("target stage %q not found (stages: %s)", target, strings.Join(names, ", "))
+}
+
+// buildEpoch is SOURCE_DATE_EPOCH when given, else the Unix epoch: every
+// generated file and the image config carry it, so builds are reproducible.
+func buildEpoch(args map[string]string) (time.Time, bool, error) {
+	v, ok := args[argEpoch]
+	if !ok || v == "" {
+		return time.Unix(0, 0).UTC(), false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, false, fmt.Errorf("--build-arg %s=%q: want seconds since 1970", argEpoch, v)
+	}
+	return time.Unix(n, 0).UTC(), true, nil
+}
+
+// debianArch maps an OCI platform to a Debian architecture.
+func debianArch(p ocispecs.Platform) (string, error) {
+	if p.OS != "linux" {
+		return "", fmt.Errorf("platform %s: Debian packages are for linux", platforms.Format(p))
+	}
+	switch p.Architecture {
+	case "amd64", "arm64", "s390x", "riscv64":
+		return p.Architecture, nil
+	case "386":
+		return "i386", nil
+	case "ppc64le":
+		return "ppc64el", nil
+	case "arm":
+		switch p.Variant {
+		case "v7", "":
+			return "armhf", nil
+		case "v5", "v6":
+			return "armel", nil
+		}
+	}
+	return "", fmt.Errorf("platform %s has no Debian architecture", platforms.Format(p))
+}

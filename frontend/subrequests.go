@@ -1,0 +1,78 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// subrequests answers buildx's --call/--check requests, so that buildx never
+// falls back to reading the Distrofile as a Dockerfile.
+func subrequests(src *dockerui.Source, bc *dockerui.Client) dockerui.RequestHandler {
+	return dockerui.RequestHandler{
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
+			df, err := Parse(src.Data, bc.BuildArgs)
+			if err != nil {
+				return nil, withSource(err, src.SourceMap)
+			}
+			target, err := targetStage(df, bc.Target)
+			if err != nil {
+				return nil, err
+			}
+			o := &outline.Outline{Name: target.Name, Sources: [][]byte{src.Data}}
+			for _, a := range df.Args {
+				o.Args = append(o.Args, outline.Arg{Name: a.Name, Value: a.Value, Location: location(a.Ranges)})
+			}
+			return o, nil
+		},
+		ListTargets: func(ctx context.Context) (*targets.List, error) {
+			df, err := Parse(src.Data, bc.BuildArgs)
+			if err != nil {
+				return nil, withSource(err, src.SourceMap)
+			}
+			l := &targets.List{Sources: [][]byte{src.Data}}
+			for i, s := range df.Stages {
+				if s.Name == "" {
+					continue
+				}
+				base := s.From.Distro + ":" + s.From.Suite
+				if s.From.Stage != nil {
+					base = s.From.Stage.Ref()
+				}
+				l.Targets = append(l.Targets, targets.Target{Name: s.Name, Default: i == len(df.Stages)-1, Base: base, Location: location(s.From.Ranges)})
+			}
+			return l, nil
+		},
+		Lint: func(ctx context.Context) (*lint.LintResults, error) {
+			res := &lint.LintResults{}
+			idx := res.AddSource(src.SourceMap)
+			df, err := Parse(src.Data, bc.BuildArgs)
+			if err == nil {
+				for _, w := range df.Warnings {
+					res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
+				}
+				_, err = evalStages(df)
+			}
+			if err != nil {
+				var le *LocatedError
+				be := &lint.BuildError{Message: err.Error()}
+				if errors.As(err, &le) {
+					be.Message = le.Err.Error()
+					be.Location = pb.Location{SourceIndex: int32(idx), Ranges: pbRanges(le.Ranges)}
+				}
+				res.Error = be
+			}
+			return res, nil
+		},
+	}
+}
+
+func location(rs []parser.Range) *pb.Location {
+	return &pb.Location{Ranges: pbRanges(rs)}
+}

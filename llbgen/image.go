@@ -1,0 +1,90 @@
+package llbgen
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Config is the image configuration a Distrofile sets.
+type Config struct {
+	Env          []string
+	Entrypoint   []string
+	Cmd          []string
+	WorkingDir   string
+	User         string
+	StopSignal   string
+	Labels       map[string]string
+	ExposedPorts []string
+	Volumes      []string
+}
+
+// Plan is everything one image of one platform is made of.
+type Plan struct {
+	// Platform is the target platform; Arch its Debian architecture.
+	Platform ocispecs.Platform
+	Arch     string
+	// Packages in a stable order (the resolver sorts them by name).
+	Packages []Package
+	// Files are the generated files, in order (see BaseFiles, FilesLayer).
+	Files  []File
+	Config Config
+	// Epoch dates every generated file and the image.
+	Epoch time.Time
+}
+
+// Build returns the image's root state and config. The root is one flat
+// llb.Merge of one layer per package and the generated-files layer.
+func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage, error) {
+	layers := make([]llb.State, 0, len(plan.Packages)+1)
+	for _, p := range plan.Packages {
+		st, err := Extract(p, opt)
+		if err != nil {
+			return llb.State{}, nil, err
+		}
+		layers = append(layers, st)
+	}
+	layers = append(layers, FilesLayer(plan.Files, plan.Epoch))
+	root := llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[distrofile] merge %d packages and generated files", len(plan.Packages))))
+	return root, Image(plan), nil
+}
+
+// Image returns the OCI image config for plan.
+func Image(plan Plan) *dockerspec.DockerOCIImage {
+	c := plan.Config
+	img := &dockerspec.DockerOCIImage{}
+	img.Platform = plan.Platform
+	if img.OS == "" {
+		img.OS = "linux"
+	}
+	created := plan.Epoch.UTC()
+	img.Created = &created
+	img.RootFS.Type = "layers"
+	img.Config.Env = slices.Clone(c.Env)
+	img.Config.Entrypoint = slices.Clone(c.Entrypoint)
+	img.Config.Cmd = slices.Clone(c.Cmd)
+	img.Config.WorkingDir = c.WorkingDir
+	img.Config.User = c.User
+	img.Config.StopSignal = c.StopSignal
+	if len(c.Labels) > 0 {
+		img.Config.Labels = maps.Clone(c.Labels)
+	}
+	if len(c.ExposedPorts) > 0 {
+		img.Config.ExposedPorts = map[string]struct{}{}
+		for _, p := range c.ExposedPorts {
+			img.Config.ExposedPorts[p] = struct{}{}
+		}
+	}
+	if len(c.Volumes) > 0 {
+		img.Config.Volumes = map[string]struct{}{}
+		for _, v := range c.Volumes {
+			img.Config.Volumes[v] = struct{}{}
+		}
+	}
+	return img
+}

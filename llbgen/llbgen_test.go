@@ -1,0 +1,157 @@
+package llbgen
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distrofile/distrofile/debresolve"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+func testPlan() Plan {
+	pkgs := []Package{
+		{Package: &debresolve.Package{Name: "libc6", Version: "2.41-12", Architecture: "arm64", URL: "http://m.invalid/debian/pool/main/g/glibc/libc6_2.41-12_arm64.deb", SHA256: strings.Repeat("a", 64)}},
+		{Package: &debresolve.Package{Name: "perl", Version: "5.40.1-6", Architecture: "arm64", URL: "http://m.invalid/debian/pool/main/p/perl/perl_5.40.1-6_arm64.deb", SHA256: strings.Repeat("b", 64)}},
+	}
+	acc := Accounts{
+		Users:  []User{{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"}, {Name: "app", UID: 1337, GID: 1337, Home: "/home/app", Shell: "/sbin/nologin", CreateHome: true}},
+		Groups: []Group{{Name: "root", GID: 0}, {Name: "app", GID: 1337}},
+	}
+	return Plan{
+		Platform: ocispecs.Platform{OS: "linux", Architecture: "arm64"},
+		Arch:     "arm64",
+		Packages: pkgs,
+		Files:    append(BaseFiles(acc, "arm64", true), File{Kind: KindDir, Path: "/etc", Mode: 0o755}),
+		Config:   Config{Entrypoint: []string{"/usr/bin/perl"}, User: "app", ExposedPorts: []string{"80/tcp"}},
+		Epoch:    time.Unix(0, 0),
+	}
+}
+
+type ops struct {
+	https, execs, merges, files int
+	execPlatforms                map[string]bool
+	execNet                      []pb.NetMode
+	names                        []string
+}
+
+func inspect(t *testing.T, st llb.State) ops {
+	t.Helper()
+	def, err := st.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ops{execPlatforms: map[string]bool{}}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		if md, ok := def.Metadata[digestOf(dt)]; ok && md.Description != nil {
+			o.names = append(o.names, md.Description["llb.customname"])
+		}
+		switch v := op.Op.(type) {
+		case *pb.Op_Source:
+			if strings.HasPrefix(v.Source.Identifier, "http") {
+				o.https++
+				if v.Source.Attrs[pb.AttrHTTPChecksum] == "" || v.Source.Attrs[pb.AttrHTTPFilename] != "pkg.deb" {
+					t.Errorf("http source without checksum/filename: %v", v.Source.Attrs)
+				}
+			}
+		case *pb.Op_Exec:
+			o.execs++
+			o.execPlatforms[op.Platform.Architecture] = true
+			o.execNet = append(o.execNet, v.Exec.Network)
+		case *pb.Op_Merge:
+			o.merges++
+			if len(v.Merge.Inputs) != 3 {
+				t.Errorf("merge of %d inputs, want 3", len(v.Merge.Inputs))
+			}
+		case *pb.Op_File:
+			o.files++
+		}
+	}
+	return o
+}
+
+func TestBuildGraph(t *testing.T) {
+	helper := HelperState(llb.Image("example.invalid/frontend"))
+	root, img, err := Build(testPlan(), ExtractOptions{Helper: helper, BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, UsrMerge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := inspect(t, root)
+	if o.https != 2 || o.execs != 2 || o.merges != 1 {
+		t.Fatalf("ops: %+v", o)
+	}
+	// The helper copy and the generated files.
+	if o.files != 2 {
+		t.Errorf("file ops: %d, want 2", o.files)
+	}
+	if !o.execPlatforms["amd64"] || o.execPlatforms["arm64"] {
+		t.Errorf("extraction must run on the build platform, got %v", o.execPlatforms)
+	}
+	for _, n := range o.execNet {
+		if n != pb.NetMode_NONE {
+			t.Errorf("extraction with network %v", n)
+		}
+	}
+	names := strings.Join(o.names, "|")
+	for _, want := range []string{"fetch perl 5.40.1-6", "extract perl 5.40.1-6", "fetch libc6 2.41-12"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("no vertex named %q in %s", want, names)
+		}
+	}
+	if img.OS != "linux" || img.Architecture != "arm64" || img.Config.User != "app" || img.Config.Entrypoint[0] != "/usr/bin/perl" {
+		t.Errorf("image config: %+v", img)
+	}
+	if _, ok := img.Config.ExposedPorts["80/tcp"]; !ok {
+		t.Errorf("exposed ports: %v", img.Config.ExposedPorts)
+	}
+}
+
+func TestHelperCacheIndependentOfFrontend(t *testing.T) {
+	// Two frontend images with the same helper bytes give different helper
+	// states only through the copy's input; the extraction exec must depend on
+	// the helper state, never on the frontend image directly.
+	plan := testPlan()
+	a, _, _ := Build(plan, ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend:1")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}})
+	def, err := a.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := op.Op.(*pb.Op_Exec); ok {
+			if e.Exec.Meta.Args[0] != "/extract" {
+				t.Errorf("exec args %v", e.Exec.Meta.Args)
+			}
+			root := e.Exec.Mounts[0]
+			if root.Dest != "/" || !root.Readonly {
+				t.Errorf("root mount %+v, want a read-only helper rootfs", root)
+			}
+		}
+	}
+}
+
+func TestAccountsRender(t *testing.T) {
+	a := Accounts{
+		Users:  []User{{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"}},
+		Groups: []Group{{Name: "root", GID: 0}, {Name: "staff", GID: 50, Members: []string{"a", "b"}}},
+	}
+	if got := a.Passwd(); got != "root:x:0:0:root:/root:/sbin/nologin\n" {
+		t.Errorf("passwd %q", got)
+	}
+	if got := a.Group(); got != "root:x:0:\nstaff:x:50:a,b\n" {
+		t.Errorf("group %q", got)
+	}
+}
+
+func digestOf(dt []byte) digest.Digest { return digest.FromBytes(dt) }
