@@ -1,0 +1,80 @@
+// Package debextract unpacks Debian binary packages (.deb files) into a
+// directory, as the extraction helper of a BuildKit frontend: each package
+// becomes one image layer, written by a static binary that runs with no
+// network on a scratch root file system.
+//
+// # Reading
+//
+// A package is read as a stream, in one pass, with bounded memory: the ar
+// archive is parsed member by member (members whose names start with "_"
+// are ignored, as dpkg does), debian-binary must announce format 2.x,
+// control.tar.{gz,xz,zst} or an uncompressed control.tar yields the control
+// paragraph and md5sums, and data.tar.{xz,zst,gz,bz2} or an uncompressed
+// data.tar is unpacked entry by entry. Nothing after data.tar is read.
+//
+// # What is written
+//
+// Regular files, directories, symbolic links and hard links are written
+// with their numeric owner (the tar header's uid and gid; names are
+// ignored), their permission bits including setuid, setgid and sticky
+// (owner first, then mode, because a change of owner clears setuid), and
+// their modification time, clamped to Options.MaxMTime when that is set.
+// Symbolic link targets are kept verbatim, absolute ones included: they are
+// resolved inside the image at run time and never by the extractor.
+// Directory metadata is applied after the last entry, deepest directory
+// first, so that writing their contents does not disturb it. Directories
+// that the archive does not list but that must exist (missing parents, and
+// the dpkg status directories) are created with mode 0755, owner 0:0 and
+// the control file's modification time, clamped the same way. The entry
+// for the root ("./") is ignored: the metadata of the output directory
+// itself is never changed.
+//
+// Device nodes and named pipes have no place in a distroless image: they
+// are not created, the tree is left as it was, and they are listed in
+// Result.Skipped. PAX global headers are ignored; any other tar entry type
+// is an error.
+//
+// Later entries win, as with tar: a file, link or symlink replaces an
+// earlier non-directory at the same path (the old link itself is removed,
+// never its target), and a directory replaces an earlier non-directory.
+// A directory is never replaced by a non-directory: that is an error
+// wrapping ErrConflict.
+//
+// # Safety
+//
+// Nothing is ever created, written, chmodded, chowned or linked outside
+// outDir, whatever the package holds:
+//
+//   - A leading "/" in an entry name is read relative to outDir, as dpkg
+//     does; a name whose cleaned form still starts with ".." is rejected
+//     (ErrUnsafe).
+//   - Every file system operation is relative to a directory descriptor
+//     that was opened component by component from outDir with O_NOFOLLOW
+//     and O_DIRECTORY (openat, mkdirat, symlinkat, linkat, unlinkat,
+//     fchownat and utimensat with AT_SYMLINK_NOFOLLOW), so a symbolic link
+//     in the parent path of an entry is never followed: the entry is
+//     rejected (ErrUnsafe). This works on every Linux kernel and needs no
+//     openat2.
+//   - A regular file is created with O_CREAT|O_EXCL|O_NOFOLLOW after the
+//     old entry at that path, if any, has been unlinked.
+//   - A hard link must point at a regular file that this extraction wrote
+//     (or hard-linked) earlier; anything else, a symbolic link included,
+//     is rejected (ErrUnsafe). linkat is called without
+//     AT_SYMLINK_FOLLOW.
+//
+// # Limits
+//
+// A regular file may hold at most Options.MaxFileSize bytes and all files
+// together Options.MaxTotalSize bytes; the decompressed data.tar stream,
+// headers and skipped entries included, may be at most twice
+// MaxTotalSize, which stops decompression bombs. control.tar is limited to
+// 256 MiB decompressed, its control file to 1 MiB and md5sums to 64 MiB.
+// Exceeding a limit is an error wrapping ErrLimit.
+//
+// # Errors
+//
+// Every error is an *Error that names the ar member and, where there is
+// one, the tar entry: "data.tar.xz: ./usr/bin/x: ...". Extraction stops at
+// the first error and leaves what was written so far; the caller discards
+// outDir.
+package debextract

@@ -1,0 +1,560 @@
+package debextract
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Default limits, used when the corresponding Options field is zero.
+const (
+	// DefaultMaxFileSize is the default largest regular file: 2 GiB.
+	DefaultMaxFileSize int64 = 2 << 30
+	// DefaultMaxTotalSize is the default largest sum of regular file
+	// sizes: 4 GiB.
+	DefaultMaxTotalSize int64 = 4 << 30
+)
+
+// Limits on the control archive, which is held in memory.
+const (
+	maxControlTar  = 256 << 20
+	maxControlFile = 1 << 20
+	maxMd5sums     = 64 << 20
+)
+
+// Sentinel errors, to be tested with errors.Is.
+var (
+	// ErrFormat reports a malformed package: ar archive, debian-binary,
+	// member order, tar headers or control file.
+	ErrFormat = errors.New("malformed package")
+	// ErrUnsafe reports an entry that would reach outside the output
+	// directory: a ".." path, a symbolic link in its parent path, or a
+	// hard link to something that is not a regular file extracted earlier.
+	ErrUnsafe = errors.New("unsafe entry")
+	// ErrConflict reports an entry that clashes with an earlier one: a
+	// directory replaced by a non-directory, or a parent path component
+	// that is not a directory.
+	ErrConflict = errors.New("conflicting entry")
+	// ErrLimit reports a size limit exceeded.
+	ErrLimit = errors.New("size limit exceeded")
+)
+
+// Options control an extraction. The zero value extracts the package as
+// shipped, with the default size limits.
+type Options struct {
+	// UsrMerge moves everything under /bin, /sbin, /lib, /lib32, /lib64
+	// and /libx32 to the same path under /usr (hard link targets
+	// included) and drops the directory entries for those top-level
+	// directories themselves, because the image gets /bin -> usr/bin and
+	// the like from another layer. A non-directory entry named exactly
+	// like one of them (base-files ships the symlink bin -> usr/bin) is
+	// kept as it is.
+	UsrMerge bool
+	// DpkgStatus also writes var/lib/dpkg/status.d/<Package>, the control
+	// paragraph as shipped (with a trailing newline), and
+	// var/lib/dpkg/status.d/<Package>.md5sums when the package has
+	// md5sums: the distroless convention that scanners read. Both are
+	// mode 0644, owner 0:0, with the control member's mtime (clamped).
+	DpkgStatus bool
+	// MaxMTime, when not the zero time, is the latest modification time
+	// written: later times are clamped to it, for reproducible layers.
+	MaxMTime time.Time
+	// MaxFileSize is the largest regular file accepted; zero means
+	// DefaultMaxFileSize.
+	MaxFileSize int64
+	// MaxTotalSize is the largest sum of regular file sizes accepted; zero
+	// means DefaultMaxTotalSize. The decompressed data.tar stream may be at
+	// most twice as large.
+	MaxTotalSize int64
+}
+
+// Skipped describes an entry that was deliberately not written.
+type Skipped struct {
+	// Name is the entry name as in the archive.
+	Name string
+	// Type is the tar type flag (tar.TypeChar, tar.TypeBlock, tar.TypeFifo).
+	Type byte
+	// Reason says why, e.g. "character device".
+	Reason string
+}
+
+// Result describes an extracted package.
+type Result struct {
+	// Package, Version and Architecture are the control file's fields.
+	Package, Version, Architecture string
+	// Control is the control file as shipped.
+	Control []byte
+	// Md5sums is the md5sums control file as shipped, nil if absent.
+	Md5sums []byte
+	// DataMember is the name of the data member, e.g. "data.tar.xz".
+	DataMember string
+	// Files, Dirs, Symlinks and Hardlinks count the data.tar entries
+	// written of each kind (the dpkg status files are not counted).
+	Files, Dirs, Symlinks, Hardlinks int
+	// Bytes is the total size of the regular files written.
+	Bytes int64
+	// Skipped lists the device nodes and named pipes not written.
+	Skipped []Skipped
+}
+
+// String returns a one-line summary such as
+// "perl 5.40.1-6 amd64: 1234 files, 56 dirs, 7 links".
+func (r *Result) String() string {
+	s := fmt.Sprintf("%s %s %s: %d files, %d dirs, %d links",
+		r.Package, r.Version, r.Architecture, r.Files, r.Dirs, r.Symlinks+r.Hardlinks)
+	if len(r.Skipped) > 0 {
+		s += fmt.Sprintf(", %d skipped", len(r.Skipped))
+	}
+	return s
+}
+
+// Error is the error type returned by Extract. It names the ar member
+// and, when the error concerns one, the tar entry.
+type Error struct {
+	// Member is the ar member, e.g. "data.tar.xz", or "ar archive" for
+	// the outer archive.
+	Member string
+	// Entry is the tar entry name as in the archive, empty if none.
+	Entry string
+	// Err is the underlying error.
+	Err error
+}
+
+// Error implements error: "member: entry: error".
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Member != "" {
+		b.WriteString(e.Member)
+		b.WriteString(": ")
+	}
+	if e.Entry != "" {
+		b.WriteString(quote(e.Entry))
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// quote returns s as is when it is plain printable text, quoted otherwise.
+func quote(s string) string {
+	q := strconv.Quote(s)
+	if q[1:len(q)-1] == s {
+		return s
+	}
+	return q
+}
+
+// packageName is the syntax of a Debian package name (Debian Policy 5.6.1).
+var packageName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+
+// mergedDirs are the top-level directories that UsrMerge moves to /usr.
+var mergedDirs = map[string]bool{
+	"bin": true, "sbin": true, "lib": true, "lib32": true, "lib64": true, "libx32": true,
+}
+
+// Extract reads a .deb from r, as a stream, and writes its data tree
+// beneath outDir, which must exist and should be empty. See the package
+// documentation for the policy. Errors are of type *Error.
+func Extract(r io.Reader, outDir string, opt Options) (*Result, error) {
+	if opt.MaxFileSize <= 0 {
+		opt.MaxFileSize = DefaultMaxFileSize
+	}
+	if opt.MaxTotalSize <= 0 {
+		opt.MaxTotalSize = DefaultMaxTotalSize
+	}
+	x := &extractor{opt: opt, res: &Result{}}
+	if err := x.run(bufio.NewReaderSize(r, 1<<20), outDir); err != nil {
+		return nil, err
+	}
+	return x.res, nil
+}
+
+type extractor struct {
+	opt   Options
+	res   *Result
+	t     *tree
+	total int64
+
+	controlMTime, md5sumsMTime time.Time
+}
+
+func (x *extractor) clamp(t time.Time) time.Time {
+	if !x.opt.MaxMTime.IsZero() && t.After(x.opt.MaxMTime) {
+		return x.opt.MaxMTime
+	}
+	return t
+}
+
+// nextMember returns the next member that is not to be ignored.
+func nextMember(a *arReader) (string, *arMember, error) {
+	for {
+		name, m, err := a.next()
+		if err != nil || !strings.HasPrefix(name, "_") {
+			return name, m, err
+		}
+	}
+}
+
+func (x *extractor) run(br *bufio.Reader, outDir string) error {
+	arErr := func(err error) error { return &Error{Member: "ar archive", Err: err} }
+	a, err := newArReader(br)
+	if err != nil {
+		return arErr(err)
+	}
+
+	name, m, err := a.next()
+	if err == io.EOF {
+		return arErr(fmt.Errorf("%w: empty archive", ErrFormat))
+	}
+	if err != nil {
+		return arErr(err)
+	}
+	if name != "debian-binary" {
+		return arErr(fmt.Errorf("%w: first member is %q, not debian-binary", ErrFormat, name))
+	}
+	if err := checkBinaryVersion(m); err != nil {
+		return &Error{Member: name, Err: err}
+	}
+
+	name, m, err = nextMember(a)
+	if err == io.EOF {
+		return arErr(fmt.Errorf("%w: no control.tar member", ErrFormat))
+	}
+	if err != nil {
+		return arErr(err)
+	}
+	if !strings.HasPrefix(name, "control.tar") {
+		return arErr(fmt.Errorf("%w: member %q where control.tar was expected", ErrFormat, name))
+	}
+	if err := x.readControl(name, m); err != nil {
+		return err
+	}
+
+	name, m, err = nextMember(a)
+	if err == io.EOF {
+		return arErr(fmt.Errorf("%w: no data.tar member", ErrFormat))
+	}
+	if err != nil {
+		return arErr(err)
+	}
+	if !strings.HasPrefix(name, "data.tar") {
+		return arErr(fmt.Errorf("%w: member %q where data.tar was expected", ErrFormat, name))
+	}
+	x.res.DataMember = name
+
+	t, err := openTree(outDir)
+	if err != nil {
+		return &Error{Member: name, Err: err}
+	}
+	defer t.close()
+	t.implicitMTime = x.controlMTime
+	x.t = t
+	if err := x.readData(name, m); err != nil {
+		return err
+	}
+	if x.opt.DpkgStatus {
+		if err := x.writeStatus(); err != nil {
+			return &Error{Member: "control.tar", Err: err}
+		}
+	}
+	if err := t.finish(); err != nil {
+		return &Error{Member: name, Err: err}
+	}
+	return nil
+}
+
+func checkBinaryVersion(m *arMember) error {
+	if m.remaining > 1024 {
+		return fmt.Errorf("%w: %d bytes long", ErrFormat, m.remaining)
+	}
+	b, err := io.ReadAll(m)
+	if err != nil {
+		return err
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	major, minor, ok := bytes.Cut(line, []byte("."))
+	if !ok || string(major) != "2" || len(minor) == 0 || strings.Trim(string(minor), "0123456789") != "" {
+		return fmt.Errorf("%w: unsupported format version %q", ErrFormat, line)
+	}
+	return nil
+}
+
+// readControl reads control.tar and keeps the control and md5sums files.
+func (x *extractor) readControl(member string, m *arMember) error {
+	fail := func(entry string, err error) error { return &Error{Member: member, Entry: entry, Err: err} }
+	dec, closeDec, err := decompressor(member, "control.tar", []string{"", ".gz", ".xz", ".zst"}, m)
+	if err != nil {
+		return fail("", err)
+	}
+	defer closeDec()
+	lr := newLimitedReader(dec, maxControlTar, member)
+	tr := tar.NewReader(lr)
+	var haveControl bool
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
+			return fail("", err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		var limit int64
+		switch path.Clean("/" + h.Name) {
+		case "/control":
+			limit = maxControlFile
+		case "/md5sums":
+			limit = maxMd5sums
+		default:
+			continue
+		}
+		if h.Size > limit {
+			return fail(h.Name, fmt.Errorf("%w: %d bytes, more than %d", ErrLimit, h.Size, limit))
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			return fail(h.Name, err)
+		}
+		if limit == maxControlFile {
+			x.res.Control, x.controlMTime, haveControl = b, x.clamp(h.ModTime), true
+		} else {
+			x.res.Md5sums, x.md5sumsMTime = b, x.clamp(h.ModTime)
+		}
+	}
+	// Read to the end of the compressed stream so that its checksum is
+	// verified.
+	if _, err := io.Copy(io.Discard, lr); err != nil {
+		return fail("", err)
+	}
+	if !haveControl {
+		return fail("", fmt.Errorf("%w: no control file", ErrFormat))
+	}
+	return x.parseControl(member)
+}
+
+// parseControl takes Package, Version and Architecture from the first
+// paragraph of the control file.
+func (x *extractor) parseControl(member string) error {
+	fields := map[string]*string{
+		"package": &x.res.Package, "version": &x.res.Version, "architecture": &x.res.Architecture,
+	}
+	started := false
+	for _, line := range strings.Split(string(x.res.Control), "\n") {
+		if strings.TrimSpace(line) == "" {
+			if started {
+				break
+			}
+			continue
+		}
+		started = true
+		if line[0] == ' ' || line[0] == '\t' || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		if dst, ok := fields[strings.ToLower(strings.TrimSpace(k))]; ok {
+			*dst = strings.TrimSpace(v)
+		}
+	}
+	if !packageName.MatchString(x.res.Package) {
+		return &Error{Member: member, Entry: "./control", Err: fmt.Errorf("%w: bad or missing Package field %q", ErrFormat, x.res.Package)}
+	}
+	return nil
+}
+
+// entryPath turns an archive name into a clean relative path; "" is the
+// root. A leading "/" is relative to the root, as with dpkg; a path that
+// escapes the root is an error.
+func entryPath(name string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("%w: empty name", ErrFormat)
+	}
+	if strings.IndexByte(name, 0) >= 0 {
+		return "", fmt.Errorf("%w: NUL byte in name", ErrFormat)
+	}
+	p := path.Clean(strings.TrimLeft(name, "/"))
+	if p == "." {
+		return "", nil
+	}
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", fmt.Errorf("%w: path escapes the output directory", ErrUnsafe)
+	}
+	return p, nil
+}
+
+// usrMerge applies Options.UsrMerge to p; drop is set for the directory
+// entries of the merged top-level directories themselves.
+func usrMerge(p string, dir bool) (q string, drop bool) {
+	first, _, nested := strings.Cut(p, "/")
+	if !mergedDirs[first] {
+		return p, false
+	}
+	if !nested {
+		return p, dir
+	}
+	return "usr/" + p, false
+}
+
+func (x *extractor) meta(h *tar.Header) (meta, error) {
+	if h.Uid < 0 || h.Uid >= math.MaxUint32 || h.Gid < 0 || h.Gid >= math.MaxUint32 {
+		return meta{}, fmt.Errorf("%w: bad owner %d:%d", ErrFormat, h.Uid, h.Gid)
+	}
+	return meta{mode: uint32(h.Mode) & 07777, uid: h.Uid, gid: h.Gid, mtime: x.clamp(h.ModTime)}, nil
+}
+
+// readData unpacks data.tar.
+func (x *extractor) readData(member string, m *arMember) error {
+	dec, closeDec, err := decompressor(member, "data.tar", []string{"", ".gz", ".xz", ".zst", ".bz2"}, m)
+	if err != nil {
+		return &Error{Member: member, Err: err}
+	}
+	defer closeDec()
+	streamLimit := x.opt.MaxTotalSize
+	if streamLimit < math.MaxInt64/2 {
+		streamLimit *= 2
+	}
+	lr := newLimitedReader(dec, streamLimit, member)
+	tr := tar.NewReader(lr)
+	last := ""
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
+			if last != "" {
+				err = fmt.Errorf("after %s: %w", quote(last), err)
+			}
+			return &Error{Member: member, Err: err}
+		}
+		last = h.Name
+		if err := x.entry(h, tr); err != nil {
+			return &Error{Member: member, Entry: h.Name, Err: err}
+		}
+	}
+	if _, err := io.Copy(io.Discard, lr); err != nil {
+		return &Error{Member: member, Err: err}
+	}
+	return nil
+}
+
+// entry writes one data.tar entry.
+func (x *extractor) entry(h *tar.Header, r io.Reader) error {
+	switch h.Typeflag {
+	case tar.TypeXGlobalHeader:
+		return nil
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		reason := map[byte]string{tar.TypeChar: "character device", tar.TypeBlock: "block device", tar.TypeFifo: "named pipe"}
+		x.res.Skipped = append(x.res.Skipped, Skipped{Name: h.Name, Type: h.Typeflag, Reason: reason[h.Typeflag]})
+		return nil
+	}
+	p, err := entryPath(h.Name)
+	if err != nil {
+		return err
+	}
+	isDir := h.Typeflag == tar.TypeDir
+	if p == "" {
+		if isDir {
+			return nil // the root's metadata is never changed
+		}
+		return fmt.Errorf("%w: non-directory entry for the root", ErrConflict)
+	}
+	if x.opt.UsrMerge {
+		var drop bool
+		if p, drop = usrMerge(p, isDir); drop {
+			return nil
+		}
+	}
+	md, err := x.meta(h)
+	if err != nil {
+		return err
+	}
+	switch h.Typeflag {
+	case tar.TypeDir:
+		if err := x.t.dir(p, md); err != nil {
+			return err
+		}
+		x.res.Dirs++
+	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
+		if h.Size > x.opt.MaxFileSize {
+			return fmt.Errorf("%w: %d bytes, more than the %d allowed for one file", ErrLimit, h.Size, x.opt.MaxFileSize)
+		}
+		if x.total+h.Size > x.opt.MaxTotalSize {
+			return fmt.Errorf("%w: files add up to more than %d bytes", ErrLimit, x.opt.MaxTotalSize)
+		}
+		n, err := x.t.file(p, md, r, h.Size)
+		x.total += n
+		if err != nil {
+			return err
+		}
+		x.res.Files++
+		x.res.Bytes += n
+	case tar.TypeSymlink:
+		if h.Linkname == "" {
+			return fmt.Errorf("%w: symbolic link with an empty target", ErrFormat)
+		}
+		if err := x.t.symlink(p, h.Linkname, md); err != nil {
+			return err
+		}
+		x.res.Symlinks++
+	case tar.TypeLink:
+		target, err := entryPath(h.Linkname)
+		if err != nil {
+			return fmt.Errorf("hard link target %s: %w", quote(h.Linkname), err)
+		}
+		if x.opt.UsrMerge {
+			target, _ = usrMerge(target, false)
+		}
+		if err := x.t.hardlink(p, target); err != nil {
+			return err
+		}
+		x.res.Hardlinks++
+	default:
+		return fmt.Errorf("%w: unsupported tar entry type %q", ErrFormat, h.Typeflag)
+	}
+	return nil
+}
+
+// writeStatus writes the dpkg status.d files.
+func (x *extractor) writeStatus() error {
+	ctl := x.res.Control
+	if !bytes.HasSuffix(ctl, []byte("\n")) {
+		ctl = append(ctl[:len(ctl):len(ctl)], '\n')
+	}
+	dir := "var/lib/dpkg/status.d/"
+	files := []struct {
+		name  string
+		body  []byte
+		mtime time.Time
+	}{{dir + x.res.Package, ctl, x.controlMTime}}
+	if x.res.Md5sums != nil {
+		files = append(files, struct {
+			name  string
+			body  []byte
+			mtime time.Time
+		}{dir + x.res.Package + ".md5sums", x.res.Md5sums, x.md5sumsMTime})
+	}
+	for _, f := range files {
+		md := meta{mode: 0644, mtime: f.mtime}
+		if _, err := x.t.file(f.name, md, bytes.NewReader(f.body), int64(len(f.body))); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,329 @@
+package debextract
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	openDirFlags  = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	openFileFlags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+)
+
+// meta is the metadata applied to an entry.
+type meta struct {
+	mode     uint32 // permission bits incl. setuid/setgid/sticky
+	uid, gid int
+	mtime    time.Time
+}
+
+// tree writes entries beneath a root directory. Every operation goes
+// through directory descriptors opened component by component with
+// O_NOFOLLOW, so no symbolic link is ever followed.
+//
+// Paths are clean, relative and slash-separated ("usr/bin/x"); they never
+// contain "." or ".." components.
+type tree struct {
+	root int
+
+	// A cache of open descriptors for the components of the last parent
+	// directory used: fds[i] is the directory names[:i+1]. It stays valid
+	// because a directory, once created, is never removed or replaced.
+	names []string
+	fds   []int
+
+	dirs          map[string]meta // directory metadata applied by finish
+	regular       map[string]bool // regular files written by this extraction
+	implicitMTime time.Time       // mtime for directories created implicitly
+	buf           []byte
+}
+
+func openTree(dir string) (*tree, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return &tree{
+		root:    fd,
+		dirs:    map[string]meta{},
+		regular: map[string]bool{},
+		buf:     make([]byte, 1<<20),
+	}, nil
+}
+
+func (t *tree) close() {
+	for _, fd := range t.fds {
+		unix.Close(fd)
+	}
+	t.fds, t.names = nil, nil
+	unix.Close(t.root)
+}
+
+// split returns the directory components and the base name of p.
+func split(p string) ([]string, string) {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return nil, p
+	}
+	return strings.Split(p[:i], "/"), p[i+1:]
+}
+
+// parent returns a descriptor for the directory containing p (owned by
+// the cache, not to be closed) and p's base name. Missing directories are
+// created when create is set.
+func (t *tree) parent(p string, create bool) (int, string, error) {
+	comps, base := split(p)
+	k := 0
+	for k < len(comps) && k < len(t.names) && comps[k] == t.names[k] {
+		k++
+	}
+	for i := len(t.fds) - 1; i >= k; i-- {
+		unix.Close(t.fds[i])
+	}
+	t.names, t.fds = t.names[:k], t.fds[:k]
+	fd := t.root
+	if k > 0 {
+		fd = t.fds[k-1]
+	}
+	for i := k; i < len(comps); i++ {
+		nfd, err := t.openDir(fd, comps[:i+1], create)
+		if err != nil {
+			return -1, "", err
+		}
+		t.names = append(t.names, comps[i])
+		t.fds = append(t.fds, nfd)
+		fd = nfd
+	}
+	return fd, base, nil
+}
+
+// openDir opens the last of comps, a directory, beneath parent without
+// following symbolic links, creating it if it is missing and create is set.
+func (t *tree) openDir(parent int, comps []string, create bool) (int, error) {
+	name := comps[len(comps)-1]
+	p := strings.Join(comps, "/")
+	fd, err := unix.Openat(parent, name, openDirFlags, 0)
+	if err == unix.ENOENT && create {
+		if err := unix.Mkdirat(parent, name, 0755); err != nil {
+			return -1, fmt.Errorf("mkdir %s: %w", p, err)
+		}
+		if _, ok := t.dirs[p]; !ok {
+			t.dirs[p] = meta{mode: 0755, mtime: t.implicitMTime}
+		}
+		fd, err = unix.Openat(parent, name, openDirFlags, 0)
+	}
+	if err == nil {
+		return fd, nil
+	}
+	if err == unix.ELOOP || err == unix.ENOTDIR {
+		var st unix.Stat_t
+		if unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			return -1, fmt.Errorf("%w: parent %s is a symbolic link", ErrUnsafe, p)
+		}
+		return -1, fmt.Errorf("%w: parent %s is not a directory", ErrConflict, p)
+	}
+	return -1, fmt.Errorf("open %s: %w", p, err)
+}
+
+// clear makes room for a new entry at base in directory pfd. An existing
+// directory is kept when dir is set (the result is then true) and is an
+// error otherwise; any other existing entry is unlinked: the entry itself,
+// never what a symbolic link points at.
+func (t *tree) clear(pfd int, base, p string, dir bool) (bool, error) {
+	var st unix.Stat_t
+	err := unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if err == unix.ENOENT {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", p, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		if dir {
+			return true, nil
+		}
+		return false, fmt.Errorf("%w: would replace directory %s with a non-directory", ErrConflict, p)
+	}
+	if err := unix.Unlinkat(pfd, base, 0); err != nil {
+		return false, fmt.Errorf("remove %s: %w", p, err)
+	}
+	delete(t.regular, p)
+	return false, nil
+}
+
+func timespec(t time.Time) []unix.Timespec {
+	ts := unix.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+	return []unix.Timespec{ts, ts}
+}
+
+func setTimes(pfd int, base, p string, mtime time.Time) error {
+	if err := unix.UtimesNanoAt(pfd, base, timespec(mtime), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("set times of %s: %w", p, err)
+	}
+	return nil
+}
+
+// dir records a directory entry, creating the directory if needed. Its
+// metadata is applied by finish.
+func (t *tree) dir(p string, m meta) error {
+	pfd, base, err := t.parent(p, true)
+	if err != nil {
+		return err
+	}
+	exists, err := t.clear(pfd, base, p, true)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		if err := unix.Mkdirat(pfd, base, 0755); err != nil {
+			return fmt.Errorf("mkdir %s: %w", p, err)
+		}
+	}
+	t.dirs[p] = m
+	return nil
+}
+
+// file writes a regular file with size bytes read from r.
+func (t *tree) file(p string, m meta, r io.Reader, size int64) (int64, error) {
+	pfd, base, err := t.parent(p, true)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.clear(pfd, base, p, false); err != nil {
+		return 0, err
+	}
+	fd, err := unix.Openat(pfd, base, openFileFlags, 0600)
+	if err != nil {
+		return 0, fmt.Errorf("create %s: %w", p, err)
+	}
+	f := os.NewFile(uintptr(fd), p)
+	// Hide (*os.File).ReadFrom so that io.CopyBuffer uses our buffer.
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, io.LimitReader(r, size), t.buf)
+	if err == nil && n != size {
+		err = io.ErrUnexpectedEOF
+	}
+	if err == nil {
+		err = unix.Fchown(fd, m.uid, m.gid)
+	}
+	if err == nil {
+		err = unix.Fchmod(fd, m.mode)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, fmt.Errorf("write %s: %w", p, err)
+	}
+	t.regular[p] = true
+	return n, setTimes(pfd, base, p, m.mtime)
+}
+
+// symlink creates a symbolic link p -> target; target is kept verbatim.
+func (t *tree) symlink(p, target string, m meta) error {
+	pfd, base, err := t.parent(p, true)
+	if err != nil {
+		return err
+	}
+	if _, err := t.clear(pfd, base, p, false); err != nil {
+		return err
+	}
+	if err := unix.Symlinkat(target, pfd, base); err != nil {
+		return fmt.Errorf("symlink %s: %w", p, err)
+	}
+	if err := unix.Fchownat(pfd, base, m.uid, m.gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("chown %s: %w", p, err)
+	}
+	return setTimes(pfd, base, p, m.mtime)
+}
+
+// hardlink creates p as a hard link to target, which must be a regular
+// file written earlier by this extraction.
+func (t *tree) hardlink(p, target string) error {
+	if !t.regular[target] {
+		return fmt.Errorf("%w: hard link target %s is not a regular file extracted earlier", ErrUnsafe, target)
+	}
+	// The target's directory is opened separately: the cache is about to
+	// be used for p's directory.
+	tcomps, tbase := split(target)
+	tfd, err := unix.Dup(t.root)
+	if err != nil {
+		return err
+	}
+	defer func() { unix.Close(tfd) }()
+	for i := range tcomps {
+		nfd, err := t.openDir(tfd, tcomps[:i+1], false)
+		if err != nil {
+			return err
+		}
+		unix.Close(tfd)
+		tfd = nfd
+	}
+	var tst unix.Stat_t
+	if err := unix.Fstatat(tfd, tbase, &tst, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("stat %s: %w", target, err)
+	}
+	if tst.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("%w: hard link target %s is not a regular file", ErrUnsafe, target)
+	}
+
+	pfd, base, err := t.parent(p, true)
+	if err != nil {
+		return err
+	}
+	var st unix.Stat_t
+	if unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Dev == tst.Dev && st.Ino == tst.Ino {
+		return nil // already the same file (a link to itself, or a repeated entry)
+	}
+	if _, err := t.clear(pfd, base, p, false); err != nil {
+		return err
+	}
+	if err := unix.Linkat(tfd, tbase, pfd, base, 0); err != nil {
+		return fmt.Errorf("link %s to %s: %w", p, target, err)
+	}
+	t.regular[p] = true
+	return nil
+}
+
+// finish applies directory metadata, deepest directories first.
+func (t *tree) finish() error {
+	paths := make([]string, 0, len(t.dirs))
+	for p := range t.dirs {
+		paths = append(paths, p)
+	}
+	depth := func(p string) int { return strings.Count(p, "/") }
+	sort.Slice(paths, func(i, j int) bool {
+		if di, dj := depth(paths[i]), depth(paths[j]); di != dj {
+			return di > dj
+		}
+		return paths[i] < paths[j]
+	})
+	for _, p := range paths {
+		m := t.dirs[p]
+		pfd, base, err := t.parent(p, false)
+		if err != nil {
+			return err
+		}
+		fd, err := unix.Openat(pfd, base, openDirFlags, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", p, err)
+		}
+		err = unix.Fchown(fd, m.uid, m.gid)
+		if err == nil {
+			err = unix.Fchmod(fd, m.mode)
+		}
+		unix.Close(fd)
+		if err != nil {
+			return fmt.Errorf("set owner and mode of %s: %w", p, err)
+		}
+		if err := setTimes(pfd, base, p, m.mtime); err != nil {
+			return err
+		}
+	}
+	return nil
+}
