@@ -1,0 +1,114 @@
+package debresolve
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+)
+
+// Source is one APT source: an archive root, a suite and its components, as in
+// a deb822 .sources entry with a single suite.
+type Source struct {
+	// URL is the archive root, e.g. http://<mirror>/debian (no trailing slash
+	// needed). Pool paths from the index are appended to it.
+	URL string
+	// Suite is the suite or codename under dists/, e.g. "trixie-security".
+	Suite string
+	// Components lists the components to load, e.g. ["main"].
+	Components []string
+	// Keyring, when non-nil, is the only keyring accepted for this source's
+	// InRelease (like apt's Signed-By); nil means the Client's keyring.
+	Keyring openpgp.EntityList
+	// Insecure skips the signature check of InRelease (SOURCE --insecure).
+	// Index and package hashes are still checked against InRelease.
+	Insecure bool
+}
+
+// String returns the source in sources.list style: "URL suite comp...".
+func (s Source) String() string {
+	return strings.TrimSpace(s.URL + " " + s.Suite + " " + strings.Join(s.Components, " "))
+}
+
+// snapshotStamp matches a snapshot archive timestamp path element.
+var snapshotStamp = regexp.MustCompile(`^[0-9]{8}(T[0-9]{6}Z)?$`)
+
+// DefaultSources returns the sources a stage `FROM <distro>:<suite>` gets.
+//
+// For debian: <suite> and <suite>-updates on mirror, and <suite>-security on
+// securityMirror. When securityMirror is empty it is derived from mirror by
+// replacing a final path element "debian" with "debian-security" (also inside
+// a snapshot URL ending in .../debian/<timestamp>); if that is not possible an
+// error asks the user to set it. sid, unstable and experimental get only the
+// suite itself. For ubuntu: <suite>, <suite>-updates and <suite>-security,
+// all on mirror. The component is always main.
+func DefaultSources(distro, suite, mirror, securityMirror string) ([]Source, error) {
+	if suite == "" {
+		return nil, fmt.Errorf("no suite given for %s (e.g. %s:trixie)", distro, distro)
+	}
+	if strings.ContainsAny(suite, "/ \t") {
+		return nil, fmt.Errorf("invalid suite %q", suite)
+	}
+	mirror = strings.TrimRight(strings.TrimSpace(mirror), "/")
+	if mirror == "" {
+		return nil, fmt.Errorf("no mirror configured for %s: set MIRROR in the Distrofile or the DISTROFILE_MIRROR build arg to an archive root such as http://<mirror>/%s", distro, distro)
+	}
+	if err := checkArchiveURL(mirror); err != nil {
+		return nil, err
+	}
+	main := []string{"main"}
+	src := func(u, s string) Source { return Source{URL: u, Suite: s, Components: main} }
+	switch distro {
+	case "debian":
+		switch suite {
+		case "sid", "unstable", "experimental", "rc-buggy":
+			return []Source{src(mirror, suite)}, nil
+		}
+		sec := strings.TrimRight(strings.TrimSpace(securityMirror), "/")
+		if sec == "" {
+			var ok bool
+			if sec, ok = deriveSecurityMirror(mirror); !ok {
+				return nil, fmt.Errorf("cannot derive the security mirror from %q (its last path element is not \"debian\"): set the security mirror explicitly (an archive root such as http://<mirror>/debian-security)", mirror)
+			}
+		} else if err := checkArchiveURL(sec); err != nil {
+			return nil, err
+		}
+		return []Source{src(mirror, suite), src(mirror, suite+"-updates"), src(sec, suite+"-security")}, nil
+	case "ubuntu":
+		return []Source{src(mirror, suite), src(mirror, suite+"-updates"), src(mirror, suite+"-security")}, nil
+	default:
+		return nil, fmt.Errorf("unknown distribution %q (known: debian, ubuntu)", distro)
+	}
+}
+
+func checkArchiveURL(u string) error {
+	p, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("invalid archive URL %q: %v", u, err)
+	}
+	if p.Scheme != "http" && p.Scheme != "https" || p.Host == "" {
+		return fmt.Errorf("invalid archive URL %q: want http:// or https://<host>/<path>", u)
+	}
+	return nil
+}
+
+// deriveSecurityMirror turns .../debian into .../debian-security, and
+// .../debian/<snapshot-timestamp> into .../debian-security/<timestamp>.
+func deriveSecurityMirror(mirror string) (string, bool) {
+	i := strings.LastIndexByte(mirror, '/')
+	if i < 0 {
+		return "", false
+	}
+	head, last := mirror[:i], mirror[i+1:]
+	if last == "debian" && !strings.HasSuffix(head, "/") {
+		return head + "/debian-security", true
+	}
+	if snapshotStamp.MatchString(last) {
+		if j := strings.LastIndexByte(head, '/'); j >= 0 && head[j+1:] == "debian" {
+			return head[:j] + "/debian-security/" + last, true
+		}
+	}
+	return "", false
+}
