@@ -767,9 +767,10 @@ func TestHostile(t *testing.T) {
 			}},
 		{name: "file too large", want: ErrLimit, opt: Options{MaxFileSize: 10},
 			entries: func(env) []debtest.Entry { return []debtest.Entry{debtest.File("./f", 0644, "01234567890")} }},
-		{name: "total too large", want: ErrLimit, opt: Options{MaxTotalSize: 20},
+		{name: "total too large", want: ErrLimit, opt: Options{MaxTotalSize: 150000},
 			entries: func(env) []debtest.Entry {
-				return []debtest.Entry{debtest.File("./a", 0644, "012345678901234"), debtest.File("./b", 0644, "012345678901234")}
+				body := strings.Repeat("x", 100000)
+				return []debtest.Entry{debtest.File("./a", 0644, body), debtest.File("./b", 0644, body)}
 			},
 			check: func(t *testing.T, e env, _ *Result) {
 				if exists(filepath.Join(e.out, "b")) {
@@ -807,13 +808,21 @@ func TestHostile(t *testing.T) {
 		{name: "empty input", want: ErrFormat,
 			deb: func(env) []byte { return nil }},
 		{name: "bad ar header", want: ErrFormat,
-			deb: func(env) []byte { return []byte("!<arch>\ndebian-binary   0           0     0     100644  x4        `\n2.0\n") }},
+			deb: func(env) []byte {
+				return []byte("!<arch>\ndebian-binary   0           0     0     100644  x4        `\n2.0\n")
+			}},
 		{name: "wrong debian-binary", want: ErrFormat,
-			deb: func(env) []byte { return mustDeb(debtest.Deb{Control: debtest.Control("aa", "1", "all"), BinaryVersion: "3.0\n"}) }},
+			deb: func(env) []byte {
+				return mustDeb(debtest.Deb{Control: debtest.Control("aa", "1", "all"), BinaryVersion: "3.0\n"})
+			}},
 		{name: "old debian-binary", want: ErrFormat,
-			deb: func(env) []byte { return mustDeb(debtest.Deb{Control: debtest.Control("aa", "1", "all"), BinaryVersion: "0.939000\n"}) }},
+			deb: func(env) []byte {
+				return mustDeb(debtest.Deb{Control: debtest.Control("aa", "1", "all"), BinaryVersion: "0.939000\n"})
+			}},
 		{name: "minor debian-binary version accepted",
-			deb: func(env) []byte { return mustDeb(debtest.Deb{Control: debtest.Control("aa", "1", "all"), BinaryVersion: "2.1\n"}) }},
+			deb: func(env) []byte {
+				return mustDeb(debtest.Deb{Control: debtest.Control("aa", "1", "all"), BinaryVersion: "2.1\n"})
+			}},
 		{name: "debian-binary not first", want: ErrFormat,
 			deb: func(env) []byte { return reorder(1, 0, 2) }},
 		{name: "data before control", want: ErrFormat,
