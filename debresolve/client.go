@@ -14,7 +14,6 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/klauspost/compress/gzip"
 	"github.com/ulikunitz/xz"
-	"golang.org/x/sync/errgroup"
 )
 
 // Client loads and verifies archive indexes. The zero value is usable once
@@ -29,6 +28,9 @@ type Client struct {
 	// Now is the time signatures and Valid-Until are checked against; nil
 	// means time.Now. Set it to the snapshot time for snapshot builds.
 	Now func() time.Time
+	// Logf, when set, receives progress lines (verified signatures,
+	// decompression and parse times).
+	Logf func(format string, args ...any)
 
 	mu    sync.Mutex
 	cache map[string]*cacheEntry
@@ -45,6 +47,12 @@ func (c *Client) now() time.Time {
 		return c.Now()
 	}
 	return time.Now()
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.Logf != nil {
+		c.Logf(format, args...)
+	}
 }
 
 func (c *Client) keyring(src Source) (openpgp.EntityList, error) {
@@ -104,6 +112,11 @@ func (c *Client) FetchRelease(ctx context.Context, src Source) (*Release, error)
 	}
 	rel.URL = u
 	rel.Signer = signer
+	if signer != "" {
+		c.logf("verified %s: signed by %s", u, signer)
+	} else {
+		c.logf("NOT verified (insecure source): %s", u)
+	}
 	rel.InReleaseSHA256 = sha256Hex(data)
 	if !rel.ValidUntil.IsZero() && now.After(rel.ValidUntil) {
 		return nil, fmt.Errorf("InRelease %s expired at %s (Valid-Until): the mirror is stale or the clock is wrong", u, rel.ValidUntil.Format(time.RFC1123))
@@ -126,39 +139,60 @@ func (c *Client) LoadIndexes(ctx context.Context, sources []Source, arch string)
 	if arch == "" {
 		return nil, fmt.Errorf("no architecture given")
 	}
+	// Sources are loaded in parallel and not cancelled when a sibling
+	// fails, so that the error reported is always that of the first
+	// failing source (deterministic messages).
 	results := make([][]*Index, len(sources))
-	g, gctx := errgroup.WithContext(ctx)
+	errs := make([]error, len(sources))
+	var wg sync.WaitGroup
 	for i, src := range sources {
-		g.Go(func() error {
-			rel, err := c.FetchRelease(gctx, src)
-			if err != nil {
-				return err
-			}
-			if !rel.HasArchitecture(arch) {
-				return fmt.Errorf("%s does not have architecture %s (it has %s)", rel.URL, arch, strings.Join(rel.Architectures, " "))
-			}
-			comps := src.Components
-			if len(comps) == 0 {
-				comps = []string{"main"}
-			}
-			results[i] = make([]*Index, len(comps))
-			cg, cctx := errgroup.WithContext(gctx)
-			for j, comp := range comps {
-				cg.Go(func() error {
-					idx, err := c.loadIndex(cctx, src, rel, comp, arch)
-					results[i][j] = idx
-					return err
-				})
-			}
-			return cg.Wait()
-		})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = c.loadSource(ctx, src, arch)
+		}()
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	var out []*Index
 	for _, r := range results {
 		out = append(out, r...)
+	}
+	return out, nil
+}
+
+// loadSource loads the indexes of all components of one source.
+func (c *Client) loadSource(ctx context.Context, src Source, arch string) ([]*Index, error) {
+	rel, err := c.FetchRelease(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if !rel.HasArchitecture(arch) {
+		return nil, fmt.Errorf("%s does not have architecture %s (it has %s)", rel.URL, arch, strings.Join(rel.Architectures, " "))
+	}
+	comps := src.Components
+	if len(comps) == 0 {
+		comps = []string{"main"}
+	}
+	out := make([]*Index, len(comps))
+	errs := make([]error, len(comps))
+	var wg sync.WaitGroup
+	for j, comp := range comps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[j], errs[j] = c.loadIndex(ctx, src, rel, comp, arch)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -201,14 +235,18 @@ func (c *Client) loadIndex(ctx context.Context, src Source, rel *Release, comp, 
 		if plain, ok := rel.File(dir + "/Packages"); ok && plain.Path != fh.Path {
 			uncompressedSize = plain.Size
 		}
+		t0 := time.Now()
 		text, err := decompress(fh.Path, data, uncompressedSize)
 		if err != nil {
 			return nil, fmt.Errorf("%s from %s: %v", fh.Path, u, err)
 		}
+		t1 := time.Now()
 		idx, err := parseIndexString(text, root, suite)
 		if err != nil {
 			return nil, fmt.Errorf("%s from %s: %v", fh.Path, u, err)
 		}
+		c.logf("parsed %s/%s: %d stanzas, %d bytes (decompress %v, parse %v)", src.Suite, fh.Path, len(idx.Packages), len(text),
+			t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 		idx.Source.URL, idx.Suite = root, suite
 		return idx, nil
 	})

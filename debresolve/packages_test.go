@@ -22,7 +22,7 @@ func TestParseIndexFields(t *testing.T) {
 		"Source: perl (5.40.1-6)\n" +
 		"Version: 5.40.1-6+b1\n" +
 		"Installed-Size: 783\n" +
-		"Maintainer: Niko Tyni <ntyni@debian.org>\n" +
+		"Maintainer: Perl Maintainers <perl@example.invalid>\n" +
 		"Architecture: amd64\n" +
 		"Multi-Arch: allowed\n" +
 		"Provides: libansicolor-perl (= 5.01), libcompress-zlib-perl,\n libio-zlib-perl (= 1.15)\n" +
