@@ -55,14 +55,16 @@ func (c *Client) logf(format string, args ...any) {
 	}
 }
 
-func (c *Client) keyring(src Source) (openpgp.EntityList, error) {
+// keyring returns the keyring for src and whether it is the built-in one.
+func (c *Client) keyring(src Source) (openpgp.EntityList, bool, error) {
 	if src.Keyring != nil {
-		return src.Keyring, nil
+		return src.Keyring, false, nil
 	}
 	if c.Keyring != nil {
-		return c.Keyring, nil
+		return c.Keyring, false, nil
 	}
-	return DebianKeyring()
+	kr, err := DebianKeyring()
+	return kr, true, err
 }
 
 func archiveRoot(src Source) string { return strings.TrimRight(src.URL, "/") }
@@ -97,13 +99,17 @@ func (c *Client) FetchRelease(ctx context.Context, src Source) (*Release, error)
 			body = block.Plaintext
 		}
 	} else {
-		kr, err := c.keyring(src)
+		kr, builtin, err := c.keyring(src)
 		if err != nil {
 			return nil, err
 		}
 		body, signer, err = VerifyInRelease(data, kr, now)
 		if err != nil {
-			return nil, fmt.Errorf("InRelease %s: signature check failed: %v", u, err)
+			hint := ""
+			if builtin {
+				hint = " (the built-in keyring holds Debian's archive keys only: give the archive's own keyring for other archives)"
+			}
+			return nil, fmt.Errorf("InRelease %s: signature check failed: %v%s", u, err, hint)
 		}
 	}
 	rel, err := ParseRelease(body)
@@ -178,14 +184,31 @@ func (c *Client) loadSource(ctx context.Context, src Source, arch string) ([]*In
 	if len(comps) == 0 {
 		comps = []string{"main"}
 	}
-	out := make([]*Index, len(comps))
-	errs := make([]error, len(comps))
+	// Each component has a binary-<arch> index. Like apt, a separate
+	// binary-all index is read as well when the Release lists "all" in
+	// Architectures and does not declare "No-Support-for-Architecture-all:
+	// Packages" (arch:all packages already in every binary-<arch> index).
+	type job struct{ comp, arch string }
+	var jobs []job
+	for _, comp := range comps {
+		hasArch := findIndex(rel, comp, arch) != nil
+		hasAll := arch != "all" && rel.NoSupportForArchitectureAll != "Packages" && rel.HasArchitecture("all") &&
+			findIndex(rel, comp, "all") != nil
+		if hasArch || !hasAll {
+			jobs = append(jobs, job{comp, arch}) // reports the missing index
+		}
+		if hasAll {
+			jobs = append(jobs, job{comp, "all"})
+		}
+	}
+	out := make([]*Index, len(jobs))
+	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
-	for j, comp := range comps {
+	for j, jb := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[j], errs[j] = c.loadIndex(ctx, src, rel, comp, arch)
+			out[j], errs[j] = c.loadIndex(ctx, src, rel, jb.comp, jb.arch)
 		}()
 	}
 	wg.Wait()
@@ -197,19 +220,26 @@ func (c *Client) loadSource(ctx context.Context, src Source, arch string) ([]*In
 	return out, nil
 }
 
+// findIndex returns the preferred listed form of comp's binary-arch
+// Packages index, or nil.
+func findIndex(rel *Release, comp, arch string) *FileHash {
+	dir := comp + "/binary-" + arch + "/"
+	for _, name := range indexCandidates {
+		if fh, ok := rel.File(dir + name); ok {
+			return &fh
+		}
+	}
+	return nil
+}
+
 // loadIndex fetches, verifies and parses one component's Packages index.
 func (c *Client) loadIndex(ctx context.Context, src Source, rel *Release, comp, arch string) (*Index, error) {
 	dir := comp + "/binary-" + arch
-	var fh FileHash
-	found := false
-	for _, name := range indexCandidates {
-		if fh, found = rel.File(dir + "/" + name); found {
-			break
-		}
-	}
-	if !found {
+	fhp := findIndex(rel, comp, arch)
+	if fhp == nil {
 		return nil, fmt.Errorf("%s lists no %s/Packages index (components: %s)", rel.URL, dir, strings.Join(rel.Components, " "))
 	}
+	fh := *fhp
 	distsURL := archiveRoot(src) + "/dists/" + src.Suite + "/"
 	u := distsURL + fh.Path
 	if rel.AcquireByHash {
@@ -221,7 +251,19 @@ func (c *Client) loadIndex(ctx context.Context, src Source, rel *Release, comp, 
 	}
 	root := archiveRoot(src)
 	parsed, err := c.cached(fh.SHA256, func() (*Index, error) {
-		data, err := c.Fetcher.Fetch(ctx, FetchRequest{URL: u, SHA256: fh.SHA256, Size: fh.Size, Name: "Packages " + src.Suite + "/" + dir})
+		req := FetchRequest{URL: u, SHA256: fh.SHA256, Size: fh.Size, Name: "Packages " + src.Suite + "/" + dir}
+		data, err := c.Fetcher.Fetch(ctx, req)
+		if err != nil && rel.AcquireByHash && ctx.Err() == nil {
+			// Like apt, fall back to the file's canonical name when the
+			// by-hash copy is missing; its hash is checked all the same.
+			req.URL = distsURL + fh.Path
+			var err2 error
+			if data, err2 = c.Fetcher.Fetch(ctx, req); err2 == nil {
+				u, err = req.URL, nil
+			} else {
+				err = fmt.Errorf("%w; falling back to %s: %v", err, req.URL, err2)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("fetching %s of %s: %w", fh.Path, src.Suite, err)
 		}

@@ -331,3 +331,65 @@ func TestIdenticalIndexesInTwoSources(t *testing.T) {
 		t.Fatalf("packages: %s %s / %s %s", p1.Suite, p1.URL, p2.Suite, p2.URL)
 	}
 }
+
+func TestBinaryAllIndex(t *testing.T) {
+	key := newKey(t, "archive")
+	for _, noSupport := range []bool{false, true} {
+		a := archivetest.New()
+		if err := a.AddSuite(archivetest.Suite{Root: "repo", Dist: "stable", Key: key, NoSupportForArchitectureAll: noSupport,
+			Packages: map[string]string{
+				"main/amd64": st("tool", "1.0", "Depends: tool-data"),
+				"main/all":   st("tool-data", "1.0", "Architecture: all"),
+			}}); err != nil {
+			t.Fatal(err)
+		}
+		c := &debresolve.Client{Fetcher: &fakeFetcher{a: a}, Keyring: keyring(t, key), Now: func() time.Time { return now }}
+		idx, err := c.LoadIndexes(context.Background(), []debresolve.Source{{URL: fakeHost + "repo", Suite: "stable", Components: []string{"main"}}}, "amd64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = debresolve.Resolve(idx, "amd64", debresolve.Request{Roots: []string{"tool"}})
+		if noSupport {
+			// binary-all is not read: Debian lists arch:all packages in
+			// binary-<arch> and says so.
+			if len(idx) != 1 || err == nil {
+				t.Errorf("No-Support-for-Architecture-all: %d indexes, err %v", len(idx), err)
+			}
+			continue
+		}
+		if len(idx) != 2 || idx[1].Arch != "all" || err != nil {
+			t.Errorf("binary-all: %d indexes, err %v", len(idx), err)
+		}
+	}
+}
+
+func TestByHashFallback(t *testing.T) {
+	key := newKey(t, "archive")
+	a := trixieLike(t, key)
+	// The security mirror has no by-hash copy of one index.
+	var removed string
+	for p := range a.Files {
+		if strings.HasPrefix(p, "debian-security/dists/trixie-security/main/binary-amd64/by-hash/") {
+			removed = p
+			delete(a.Files, p)
+		}
+	}
+	f := &fakeFetcher{a: a}
+	c := &debresolve.Client{Fetcher: f, Keyring: keyring(t, key), Now: func() time.Time { return now }}
+	if _, err := c.LoadIndexes(context.Background(), trixieSources(t), "amd64"); err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	for _, r := range f.requests() {
+		if strings.Contains(r.URL, "trixie-security/main") {
+			urls = append(urls, strings.TrimPrefix(r.URL, fakeHost))
+			if r.SHA256 == "" {
+				t.Errorf("fallback request without SHA256: %+v", r)
+			}
+		}
+	}
+	want := []string{removed, "debian-security/dists/trixie-security/main/binary-amd64/Packages.gz"}
+	if !reflect.DeepEqual(urls, want) {
+		t.Errorf("requests %v, want %v", urls, want)
+	}
+}

@@ -107,6 +107,10 @@ type Release struct {
 	// AcquireByHash reports "Acquire-By-Hash: yes": indexes can be fetched
 	// from .../by-hash/SHA256/<hex>.
 	AcquireByHash bool
+	// NoSupportForArchitectureAll is the No-Support-for-Architecture-all
+	// field: "Packages" means arch:all packages are listed in every
+	// binary-<arch> index (Debian), so binary-all need not be read.
+	NoSupportForArchitectureAll string
 	// SHA256 lists the SHA256 section in file order.
 	SHA256 []FileHash
 
@@ -168,7 +172,9 @@ func ParseRelease(body []byte) (*Release, error) {
 		Architectures: strings.Fields(fields["architectures"]),
 		Components:    strings.Fields(fields["components"]),
 		AcquireByHash: strings.EqualFold(strings.TrimSpace(fields["acquire-by-hash"]), "yes"),
-		files:         map[string]FileHash{},
+
+		NoSupportForArchitectureAll: fields["no-support-for-architecture-all"],
+		files:                       map[string]FileHash{},
 	}
 	if r.Suite == "" && r.Codename == "" {
 		return nil, errors.New("Release has neither Suite nor Codename")

@@ -16,8 +16,9 @@ type Request struct {
 	// "libc6:amd64", "libc6:amd64=2.41-12". A root may name a virtual
 	// package with a single best provider.
 	Roots []string
-	// Exclude names packages that are never installed; a dependency on them
-	// counts as satisfied.
+	// Exclude names packages (or virtual packages) that are never
+	// installed: a relation reaching an excluded alternative, or whose
+	// chosen provider is excluded, counts as satisfied.
 	Exclude []string
 }
 
@@ -53,6 +54,7 @@ type UnknownPackageError struct {
 	Context string
 }
 
+// Error formats the error as `unknown package "x" (did you mean "y"?)`.
 func (e *UnknownPackageError) Error() string {
 	s := fmt.Sprintf("unknown package %q", e.Name)
 	if e.Context != "" {
@@ -76,6 +78,8 @@ type UnsatisfiableError struct {
 	Reason string
 }
 
+// Error formats the chain, the relation and the reason:
+// "perl -> libperl5.40 -> libdb5.3t64 (>= 5.3.28): no version satisfies it (...)".
 func (e *UnsatisfiableError) Error() string {
 	if len(e.Chain) == 0 {
 		return e.Relation + ": " + e.Reason
@@ -94,6 +98,7 @@ type AmbiguousError struct {
 	Providers []string
 }
 
+// Error names the virtual package and asks the user to INSTALL a provider.
 func (e *AmbiguousError) Error() string {
 	var b strings.Builder
 	if len(e.Chain) > 0 {
@@ -116,6 +121,7 @@ type ConflictError struct {
 	ChainPkg, ChainOther []string
 }
 
+// Error names both packages and the relation between them.
 func (e *ConflictError) Error() string {
 	verb := "conflicts with"
 	if e.Field == "Breaks" {

@@ -17,7 +17,8 @@ type Source struct {
 	URL string
 	// Suite is the suite or codename under dists/, e.g. "trixie-security".
 	Suite string
-	// Components lists the components to load, e.g. ["main"].
+	// Components lists the components to load, e.g. ["main"]; empty means
+	// main. (Flat repositories, whose suite ends in "/", are not supported.)
 	Components []string
 	// Keyring, when non-nil, is the only keyring accepted for this source's
 	// InRelease (like apt's Signed-By); nil means the Client's keyring.

@@ -113,6 +113,7 @@ type limitedBuffer struct {
 	limit int64
 }
 
+// Write appends p, or fails with errTooLarge past the limit.
 func (l *limitedBuffer) Write(p []byte) (int, error) {
 	if int64(len(l.b))+int64(len(p)) > l.limit {
 		return 0, errTooLarge

@@ -74,8 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 // stringList is a repeatable, comma-separable flag.
 type stringList []string
 
+// String implements flag.Value.
 func (s *stringList) String() string { return strings.Join(*s, ",") }
 
+// Set implements flag.Value: it appends each comma-separated item.
 func (s *stringList) Set(v string) error {
 	for _, x := range strings.Split(v, ",") {
 		if x = strings.TrimSpace(x); x != "" {

@@ -146,6 +146,9 @@ type Suite struct {
 	Compression string
 	// NoByHash leaves out "Acquire-By-Hash: yes" and the by-hash copies.
 	NoByHash bool
+	// NoSupportForArchitectureAll writes "No-Support-for-Architecture-all:
+	// Packages" (as Debian's main archive does).
+	NoSupportForArchitectureAll bool
 	// Key signs the InRelease; nil writes an unsigned InRelease.
 	Key *openpgp.Entity
 	// SignTime is the signature time (default Date + 30s).
@@ -243,6 +246,9 @@ func (a *Archive) AddSuite(s Suite) error {
 	}
 	if !s.NoByHash {
 		rel.WriteString("Acquire-By-Hash: yes\n")
+	}
+	if s.NoSupportForArchitectureAll {
+		rel.WriteString("No-Support-for-Architecture-all: Packages\n")
 	}
 	fmt.Fprintf(&rel, "Architectures: %s\nComponents: %s\nDescription: test archive\nSHA256:\n", strings.Join(sorted(archs), " "), strings.Join(sorted(comps), " "))
 	a.mu.Lock()
