@@ -412,7 +412,7 @@ func usrMerge(p string, dir bool) (q string, drop bool) {
 }
 
 func (x *extractor) meta(h *tar.Header) (meta, error) {
-	if h.Uid < 0 || h.Uid >= math.MaxUint32 || h.Gid < 0 || h.Gid >= math.MaxUint32 {
+	if h.Uid < 0 || int64(h.Uid) >= math.MaxUint32 || h.Gid < 0 || int64(h.Gid) >= math.MaxUint32 {
 		return meta{}, fmt.Errorf("%w: bad owner %d:%d", ErrFormat, h.Uid, h.Gid)
 	}
 	return meta{mode: uint32(h.Mode) & 07777, uid: h.Uid, gid: h.Gid, mtime: x.clamp(h.ModTime)}, nil

@@ -799,7 +799,7 @@ func TestHostile(t *testing.T) {
 			}},
 		{name: "bad owner", want: ErrFormat,
 			entries: func(env) []debtest.Entry {
-				return []debtest.Entry{{Name: "./f", UID: 1 << 33}}
+				return []debtest.Entry{{Name: "./f", UID: -1}}
 			}},
 		{name: "unsupported type", want: ErrFormat,
 			entries: func(env) []debtest.Entry { return []debtest.Entry{{Name: "./v", Type: 'V'}} }},

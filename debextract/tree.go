@@ -157,13 +157,12 @@ func (t *tree) clear(pfd int, base, p string, dir bool) (bool, error) {
 	return false, nil
 }
 
-func timespec(t time.Time) []unix.Timespec {
-	ts := unix.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
-	return []unix.Timespec{ts, ts}
-}
-
 func setTimes(pfd int, base, p string, mtime time.Time) error {
-	if err := unix.UtimesNanoAt(pfd, base, timespec(mtime), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	ts, err := unix.TimeToTimespec(mtime)
+	if err != nil {
+		return fmt.Errorf("set times of %s: %w", p, err)
+	}
+	if err := unix.UtimesNanoAt(pfd, base, []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("set times of %s: %w", p, err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,5 +92,43 @@ func TestCommand(t *testing.T) {
 	}
 	if _, _, code = run("--no-such-flag", deb, out); code != 1 {
 		t.Fatalf("bad flag: exit %d", code)
+	}
+}
+
+// TestScratchRoot runs the command as the only file of an otherwise empty
+// root file system (plus its input and output), as in the BuildKit
+// ExecOp: no libc, no /tmp, no /etc, no environment.
+func TestScratchRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	bin := build(t)
+	root := t.TempDir()
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := debtest.Deb{
+		Control: debtest.Control("scratch", "2", "all"),
+		Entries: debtest.WithParents([]debtest.Entry{debtest.File("./etc/motd", 0644, "hi\n")}),
+	}
+	for name, data := range map[string][]byte{"extract": b, "in.deb": d.MustBytes()} {
+		if err := os.WriteFile(filepath.Join(root, name), data, 0755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(root, "out"), 0755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/extract", "--dpkg-status", "/in.deb", "/out")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+	cmd.Dir = "/"
+	cmd.Env = []string{}
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "scratch 2 all: 1 files, 1 dirs, 0 links\n" {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got, err := os.ReadFile(filepath.Join(root, "out/etc/motd")); err != nil || string(got) != "hi\n" {
+		t.Fatalf("motd %q %v", got, err)
 	}
 }
