@@ -14,7 +14,7 @@ import (
 type Request struct {
 	// Roots are the packages to install: "perl", "perl=5.40.1-6",
 	// "libc6:amd64", "libc6:amd64=2.41-12". A root may name a virtual
-	// package with a single best provider.
+	// package that has a single provider (as with apt-get install).
 	Roots []string
 	// Exclude names packages (or virtual packages) that are never
 	// installed: a relation reaching an excluded alternative, or whose
@@ -279,6 +279,11 @@ func Resolve(indexes []*Index, arch string, req Request) (*Closure, error) {
 		if name, ok := r.satisfiedBySelection(rt.poss); ok {
 			rt.pkg = r.sel[name].pkg
 			continue
+		}
+		// Like `apt-get install <virtual>`: only a sole provider is taken
+		// without asking, whatever the providers' priorities.
+		if provs, _ := r.candidateProviders(rt.poss); len(provs) > 1 && r.qualOK(rt.poss) {
+			return nil, &AmbiguousError{Name: rt.poss.Name, Providers: nameList(provs)}
 		}
 		p, reason, err := r.choose(rt.poss, "")
 		if err != nil {

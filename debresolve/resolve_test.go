@@ -205,9 +205,9 @@ func TestResolve(t *testing.T) {
 			want:  []string{"a 1", "s-nail 1"},
 		},
 		{
-			name: "virtual root with one best provider",
+			name: "virtual root with a sole provider",
 			suites: [][]string{{
-				st("gawk", "1", "Provides: awk"), st("mawk", "1", "Provides: awk", "Priority: required"),
+				st("mawk", "1", "Provides: awk", "Priority: required"), st("gawk", "2"),
 			}},
 			roots: []string{"awk"},
 			want:  []string{"mawk 1"},
@@ -216,6 +216,23 @@ func TestResolve(t *testing.T) {
 					t.Errorf("Roots = %v", c.Roots)
 				}
 			},
+		},
+		{
+			name: "virtual root with several providers must be chosen, as with apt-get install",
+			suites: [][]string{{
+				st("gawk", "1", "Provides: awk"), st("mawk", "1", "Provides: awk", "Priority: required"),
+			}},
+			roots:   []string{"awk"},
+			wantErr: "awk is a virtual package provided by gawk, mawk: choose one with INSTALL <one of gawk, mawk>",
+			full:    true,
+		},
+		{
+			name: "virtual root provided by another root",
+			suites: [][]string{{
+				st("gawk", "1", "Provides: awk"), st("mawk", "1", "Provides: awk", "Priority: required"),
+			}},
+			roots: []string{"awk", "gawk"},
+			want:  []string{"gawk 1"},
 		},
 		{
 			name: "pinned root version",
