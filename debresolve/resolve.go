@@ -466,6 +466,7 @@ func (r *resolver) pin(name, ver, qual string) (*Package, error) {
 		return nil, fmt.Errorf("package %q has no version %s for %s", name, ver, r.arch)
 	}
 	sortVersions(avail)
+	avail = compactStrings(avail)
 	return nil, fmt.Errorf("package %q has no version %s (available: %s)", name, ver, strings.Join(avail, ", "))
 }
 
