@@ -7,7 +7,9 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -254,10 +256,26 @@ func rootOrigins(cl *debresolve.Closure, roots []root) map[string][]parser.Range
 	return origin
 }
 
-// rootRanges picks the INSTALL lines an error is about: those naming a
-// package the message mentions, else every INSTALL line of the stage.
+// rootRanges picks the INSTALL lines an error is about: those of the roots
+// the resolver's error names, else every INSTALL line of the stage.
 func rootRanges(err error, roots []root) []parser.Range {
-	msg := err.Error()
+	var names []string
+	var (
+		unknown *debresolve.UnknownPackageError
+		unsat   *debresolve.UnsatisfiableError
+		ambig   *debresolve.AmbiguousError
+		confl   *debresolve.ConflictError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		names = append(names, unknown.Name)
+	case errors.As(err, &unsat):
+		names = append(names, first(unsat.Chain))
+	case errors.As(err, &ambig):
+		names = append(names, first(ambig.Chain), ambig.Name)
+	case errors.As(err, &confl):
+		names = append(names, first(confl.ChainPkg), first(confl.ChainOther))
+	}
 	var rs []parser.Range
 	seen := map[int]bool{}
 	add := func(r root) {
@@ -267,8 +285,7 @@ func rootRanges(err error, roots []root) []parser.Range {
 		}
 	}
 	for _, r := range roots {
-		n := rootName(r.Package)
-		if strings.Contains(msg, `"`+n+`"`) || strings.HasPrefix(msg, n+" ") || strings.Contains(msg, " "+n+" ->") {
+		if slices.Contains(names, rootName(r.Package)) {
 			add(r)
 		}
 	}
@@ -280,11 +297,21 @@ func rootRanges(err error, roots []root) []parser.Range {
 	return rs
 }
 
-// rootName strips =version and :arch from an INSTALL argument.
+func first(chain []string) string {
+	if len(chain) == 0 {
+		return ""
+	}
+	name, _, _ := strings.Cut(chain[0], " ")
+	return name
+}
+
+// rootName is the package name of an INSTALL argument.
 func rootName(p string) string {
-	p, _, _ = strings.Cut(p, "=")
-	p, _, _ = strings.Cut(p, ":")
-	return p
+	name, _, _, err := debresolve.ParseRoot(p)
+	if err != nil {
+		return p
+	}
+	return name
 }
 
 // copySource returns the state a COPY reads from: an earlier stage, a named
