@@ -275,6 +275,36 @@ func (x *extractor) run(br *bufio.Reader, outDir string) error {
 	return nil
 }
 
+// ExtractTar writes the entries of an uncompressed tar stream beneath
+// outDir with the same policy as Extract. The frontend's generated files
+// (accounts, /tmp 1777, FILE and MKDIR entries) go through it, because a
+// BuildKit FileOp cannot make setuid, setgid or sticky modes. Options.UsrMerge
+// and Options.DpkgStatus do not apply.
+func ExtractTar(r io.Reader, outDir string, opt Options) (*Result, error) {
+	if opt.MaxFileSize <= 0 {
+		opt.MaxFileSize = DefaultMaxFileSize
+	}
+	if opt.MaxTotalSize <= 0 {
+		opt.MaxTotalSize = DefaultMaxTotalSize
+	}
+	opt.UsrMerge, opt.DpkgStatus = false, false
+	x := &extractor{opt: opt, res: &Result{}}
+	t, err := openTree(outDir)
+	if err != nil {
+		return nil, &Error{Member: "tar", Err: err}
+	}
+	defer t.close()
+	t.implicitMTime = opt.MaxMTime
+	x.t = t
+	if err := x.readTar("tar", bufio.NewReaderSize(r, 1<<20)); err != nil {
+		return nil, err
+	}
+	if err := t.finish(); err != nil {
+		return nil, &Error{Member: "tar", Err: err}
+	}
+	return x.res, nil
+}
+
 func checkBinaryVersion(m *arMember) error {
 	if m.remaining > 1024 {
 		return fmt.Errorf("%w: %d bytes long", ErrFormat, m.remaining)
@@ -425,6 +455,11 @@ func (x *extractor) readData(member string, m *arMember) error {
 		return &Error{Member: member, Err: err}
 	}
 	defer closeDec()
+	return x.readTar(member, dec)
+}
+
+// readTar writes the entries of an uncompressed tar stream.
+func (x *extractor) readTar(member string, dec io.Reader) error {
 	streamLimit := x.opt.MaxTotalSize
 	if streamLimit < math.MaxInt64/2 {
 		streamLimit *= 2

@@ -1002,3 +1002,50 @@ func TestNoGoroutineLeak(t *testing.T) {
 		t.Fatalf("%d goroutines before, %d after", before, n)
 	}
 }
+
+func TestExtractTarSpecialModes(t *testing.T) {
+	tarball, err := debtest.Tar([]debtest.Entry{
+		debtest.Dir("./tmp/", 0o1777),
+		{Name: "./usr/bin/su", Type: tar.TypeReg, Mode: 0o4755, Body: []byte("x")},
+		{Name: "./home/app/", Type: tar.TypeDir, Mode: 0o750, UID: 1337, GID: 1337},
+		debtest.Symlink("./bin", "usr/bin"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	res, err := ExtractTar(bytes.NewReader(tarball), out, Options{MaxMTime: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dirs != 2 || res.Files != 1 || res.Symlinks != 1 {
+		t.Errorf("result %+v", res)
+	}
+	for name, want := range map[string]os.FileMode{"tmp": 0o777 | os.ModeSticky | os.ModeDir, "usr/bin/su": 0o755 | os.ModeSetuid, "home/app": 0o750 | os.ModeDir} {
+		fi, err := os.Lstat(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", name, fi.Mode(), want)
+		}
+		if !fi.ModTime().Equal(time.Unix(0, 0)) {
+			t.Errorf("%s: mtime %v, want the epoch", name, fi.ModTime())
+		}
+	}
+	if fi, _ := os.Lstat(filepath.Join(out, "home/app")); fi.Sys().(*syscall.Stat_t).Uid != 1337 {
+		t.Errorf("home/app not owned by 1337")
+	}
+	if _, err := ExtractTar(bytes.NewReader(mustTar(t, debtest.File("../escape", 0o644, "x"))), t.TempDir(), Options{}); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("escape: %v, want ErrUnsafe", err)
+	}
+}
+
+func mustTar(t *testing.T, es ...debtest.Entry) []byte {
+	t.Helper()
+	b, err := debtest.Tar(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

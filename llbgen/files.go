@@ -1,7 +1,12 @@
 package llbgen
 
 import (
+	"archive/tar"
+	"bytes"
+	"strconv"
+
 	"fmt"
+	"github.com/moby/buildkit/solver/pb"
 	"os"
 	"path"
 	"strings"
@@ -124,7 +129,7 @@ func BaseFiles(acc Accounts, arch string, usrMerge bool) []File {
 		{Kind: KindFile, Path: "/etc/passwd", Mode: 0o644, Content: []byte(acc.Passwd())},
 		{Kind: KindFile, Path: "/etc/group", Mode: 0o644, Content: []byte(acc.Group())},
 		{Kind: KindFile, Path: "/etc/nsswitch.conf", Mode: 0o644, Content: []byte(nsswitch)},
-		{Kind: KindDir, Path: "/tmp", Mode: 0o1777},
+		{Kind: KindDir, Path: "/tmp", Mode: 0o777 | os.ModeSticky},
 		{Kind: KindDir, Path: "/root", Mode: 0o700},
 		{Kind: KindDir, Path: "/home", Mode: 0o755},
 		{Kind: KindDir, Path: "/usr", Mode: 0o755},
@@ -140,95 +145,102 @@ func BaseFiles(acc Accounts, arch string, usrMerge bool) []File {
 	return fs
 }
 
-// FilesLayer returns one layer (one FileOp) holding files in order, all
-// dated epoch. A directory is made once, at its first use, with the mode and
-// owner of its last KindDir entry (0755 root when it has none), so that a
-// later MKDIR of /etc does not wipe /etc/passwd and a COPY into /app keeps
-// the owner MKDIR gave /app.
-func FilesLayer(files []File, epoch time.Time) llb.State {
-	ct := llb.WithCreatedTime(epoch)
-	declared := map[string]File{}
+// FilesLayer returns the generated-files layer: the non-COPY entries are
+// written into a tar here and unpacked by the extraction helper (a FileOp
+// cannot make setuid, setgid or sticky modes, and /tmp needs 1777), so that
+// every mode, owner and mtime is exact. A directory gets the mode and owner
+// of its last KindDir entry. COPY entries then run as one FileOp on top, so
+// they land in directories that already have their owners.
+func FilesLayer(files []File, epoch time.Time, opt ExtractOptions) (llb.State, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	n := 0
 	for _, f := range files {
-		if f.Kind == KindDir {
-			declared[path.Clean(f.Path)] = f
+		if f.Kind == KindCopy {
+			continue
 		}
-	}
-	var fa *llb.FileAction
-	then := func(mk func(*llb.FileAction) *llb.FileAction) { fa = mk(fa) }
-	made := map[string]bool{"/": true}
-	var mkdir func(d string)
-	mkdir = func(d string) {
-		if made[d] {
-			return
-		}
-		mkdir(path.Dir(d))
-		made[d] = true
-		f, ok := declared[d]
-		if !ok {
-			f = File{Mode: 0o755}
-		}
-		opts := []llb.MkdirOption{llb.WithUIDGID(f.UID, f.GID), ct}
-		then(func(a *llb.FileAction) *llb.FileAction {
-			if a == nil {
-				return llb.Mkdir(d, f.Mode, opts...)
-			}
-			return a.Mkdir(d, f.Mode, opts...)
-		})
-	}
-	for _, f := range files {
-		p := path.Clean(f.Path)
+		h := &tar.Header{Name: strings.TrimPrefix(path.Clean(f.Path), "/"), Uid: f.UID, Gid: f.GID, ModTime: epoch, Format: tar.FormatPAX}
 		switch f.Kind {
 		case KindDir:
-			mkdir(p)
+			h.Typeflag, h.Mode, h.Name = tar.TypeDir, unixMode(f.Mode), h.Name+"/"
 		case KindFile:
-			mkdir(path.Dir(p))
-			opts := []llb.MkfileOption{llb.WithUIDGID(f.UID, f.GID), ct}
-			then(func(a *llb.FileAction) *llb.FileAction {
-				if a == nil {
-					return llb.Mkfile(p, f.Mode, f.Content, opts...)
-				}
-				return a.Mkfile(p, f.Mode, f.Content, opts...)
-			})
+			h.Typeflag, h.Mode, h.Size = tar.TypeReg, unixMode(f.Mode), int64(len(f.Content))
 		case KindSymlink:
-			mkdir(path.Dir(p))
-			then(func(a *llb.FileAction) *llb.FileAction {
-				if a == nil {
-					return llb.Symlink(f.Target, p, ct)
-				}
-				return a.Symlink(f.Target, p, ct)
-			})
-		case KindCopy:
-			ci := &llb.CopyInfo{
-				FollowSymlinks:      true,
-				CopyDirContentsOnly: true,
-				AllowWildcard:       true,
-				CreateDestPath:      true,
+			h.Typeflag, h.Mode, h.Linkname = tar.TypeSymlink, 0o777, f.Target
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return llb.State{}, fmt.Errorf("%s: %w", f.Path, err)
+		}
+		if f.Kind == KindFile {
+			if _, err := tw.Write(f.Content); err != nil {
+				return llb.State{}, err
 			}
-			if f.Chown {
-				ci.ChownOpt = &llb.ChownOpt{User: &llb.UserOpt{UID: f.UID}, Group: &llb.UserOpt{UID: f.GID}}
-			}
-			if f.Chmod != nil {
-				ci.Mode = &llb.ChmodOpt{Mode: *f.Chmod}
-			}
-			dest := p
-			if strings.HasSuffix(f.Path, "/") || len(f.Srcs) > 1 {
-				dest = strings.TrimSuffix(p, "/") + "/"
-				mkdir(p)
+		}
+		n++
+	}
+	if err := tw.Close(); err != nil {
+		return llb.State{}, err
+	}
+	layer := llb.Scratch()
+	if n > 0 {
+		spec := llb.Scratch().File(llb.Mkfile("/files.tar", 0o644, buf.Bytes(), llb.WithCreatedTime(epoch)),
+			llb.WithCustomName("[distrofile] generated files spec"))
+		es := opt.Helper.Run(
+			llb.Args([]string{helperInRoot, "--tar", "--max-mtime=" + strconv.FormatInt(epoch.Unix(), 10), "/in/files.tar", "/out"}),
+			llb.Network(pb.NetMode_NONE),
+			llb.Platform(opt.BuildPlatform),
+			llb.ReadonlyRootFS(),
+			llb.AddMount("/in", spec, llb.Readonly),
+			llb.WithCustomName("[distrofile] generated files"),
+		)
+		layer = es.AddMount("/out", llb.Scratch())
+	}
+	var fa *llb.FileAction
+	for _, f := range files {
+		if f.Kind != KindCopy {
+			continue
+		}
+		ci := &llb.CopyInfo{
+			FollowSymlinks:      true,
+			CopyDirContentsOnly: true,
+			AllowWildcard:       true,
+			CreateDestPath:      true,
+		}
+		if f.Chown {
+			ci.ChownOpt = &llb.ChownOpt{User: &llb.UserOpt{UID: f.UID}, Group: &llb.UserOpt{UID: f.GID}}
+		}
+		if f.Chmod != nil {
+			ci.Mode = &llb.ChmodOpt{Mode: *f.Chmod}
+		}
+		dest := path.Clean(f.Path)
+		if strings.HasSuffix(f.Path, "/") || len(f.Srcs) > 1 {
+			dest = strings.TrimSuffix(dest, "/") + "/"
+		}
+		for _, src := range f.Srcs {
+			if fa == nil {
+				fa = llb.Copy(f.From, src, dest, ci)
 			} else {
-				mkdir(path.Dir(p))
-			}
-			for _, src := range f.Srcs {
-				then(func(a *llb.FileAction) *llb.FileAction {
-					if a == nil {
-						return llb.Copy(f.From, src, dest, ci)
-					}
-					return a.Copy(f.From, src, dest, ci)
-				})
+				fa = fa.Copy(f.From, src, dest, ci)
 			}
 		}
 	}
-	if fa == nil {
-		return llb.Scratch()
+	if fa != nil {
+		layer = layer.File(fa, llb.WithCustomName("[distrofile] COPY"))
 	}
-	return llb.Scratch().File(fa, llb.WithCustomName("[distrofile] generated files"))
+	return layer, nil
+}
+
+// unixMode converts an os.FileMode to tar's unix mode bits.
+func unixMode(m os.FileMode) int64 {
+	u := int64(m.Perm())
+	if m&os.ModeSetuid != 0 {
+		u |= 0o4000
+	}
+	if m&os.ModeSetgid != 0 {
+		u |= 0o2000
+	}
+	if m&os.ModeSticky != 0 {
+		u |= 0o1000
+	}
+	return u
 }

@@ -49,7 +49,11 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 		}
 		layers = append(layers, st)
 	}
-	layers = append(layers, FilesLayer(plan.Files, plan.Epoch))
+	files, err := FilesLayer(plan.Files, plan.Epoch, opt)
+	if err != nil {
+		return llb.State{}, nil, err
+	}
+	layers = append(layers, files)
 	root := llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[distrofile] merge %d packages and generated files", len(plan.Packages))))
 	return root, Image(plan), nil
 }

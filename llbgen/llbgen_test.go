@@ -34,9 +34,9 @@ func testPlan() Plan {
 
 type ops struct {
 	https, execs, merges, files int
-	execPlatforms                map[string]bool
-	execNet                      []pb.NetMode
-	names                        []string
+	execPlatforms               map[string]bool
+	execNet                     []pb.NetMode
+	names                       []string
 }
 
 func inspect(t *testing.T, st llb.State) ops {
@@ -85,10 +85,11 @@ func TestBuildGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := inspect(t, root)
-	if o.https != 2 || o.execs != 2 || o.merges != 1 {
+	// Two package extractions and the generated-files one.
+	if o.https != 2 || o.execs != 3 || o.merges != 1 {
 		t.Fatalf("ops: %+v", o)
 	}
-	// The helper copy and the generated files.
+	// The helper copy and the generated files' tar.
 	if o.files != 2 {
 		t.Errorf("file ops: %d, want 2", o.files)
 	}

@@ -8,6 +8,7 @@
 // Usage:
 //
 //	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] IN.deb OUTDIR
+//	distrofile-extract --tar [--max-mtime=UNIX] IN.tar OUTDIR
 //
 // On success it prints one summary line, e.g.
 // "perl 5.40.1-6 amd64: 1234 files, 56 dirs, 7 links"; on failure it
@@ -42,9 +43,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	usrMerge := fs.Bool("usrmerge", false, "move /bin, /sbin and /lib* contents under /usr and drop those directories")
 	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums")
+	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
 	maxMTime := fs.Int64("max-mtime", -1, "clamp modification times to this Unix time (e.g. SOURCE_DATE_EPOCH); negative: no clamping")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] IN.deb OUTDIR")
+		fmt.Fprintln(stderr, "usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] IN.deb OUTDIR\n       distrofile-extract --tar [--max-mtime=UNIX] IN.tar OUTDIR")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -63,7 +65,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	res, err := debextract.Extract(f, fs.Arg(1), opt)
+	extract := debextract.Extract
+	if *plainTar {
+		extract = debextract.ExtractTar
+	}
+	res, err := extract(f, fs.Arg(1), opt)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
