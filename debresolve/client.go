@@ -28,6 +28,10 @@ type Client struct {
 	// Now is the time signatures and Valid-Until are checked against; nil
 	// means time.Now. Set it to the snapshot time for snapshot builds.
 	Now func() time.Time
+	// IgnoreValidUntil skips the Valid-Until check (snapshot builds: an
+	// archived InRelease is expired by design; its signature is still
+	// checked as of Now).
+	IgnoreValidUntil bool
 	// Logf, when set, receives progress lines (verified signatures,
 	// decompression and parse times).
 	Logf func(format string, args ...any)
@@ -124,7 +128,7 @@ func (c *Client) FetchRelease(ctx context.Context, src Source) (*Release, error)
 		c.logf("NOT verified (insecure source): %s", u)
 	}
 	rel.InReleaseSHA256 = sha256Hex(data)
-	if !rel.ValidUntil.IsZero() && now.After(rel.ValidUntil) {
+	if !c.IgnoreValidUntil && !rel.ValidUntil.IsZero() && now.After(rel.ValidUntil) {
 		return nil, fmt.Errorf("InRelease %s expired at %s (Valid-Until): the mirror is stale or the clock is wrong", u, rel.ValidUntil.Format(time.RFC1123))
 	}
 	if src.Suite != rel.Codename && src.Suite != rel.Suite {

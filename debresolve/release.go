@@ -39,6 +39,16 @@ func DebianKeyring() (openpgp.EntityList, error) {
 	return debianKeyringList, debianKeyringErr
 }
 
+//go:embed keyrings/ubuntu-archive-keyring.gpg
+var ubuntuKeyring []byte
+
+var ubuntuKeyringOnce = sync.OnceValues(func() (openpgp.EntityList, error) { return ReadKeyring(ubuntuKeyring) })
+
+// UbuntuKeyring returns the embedded Ubuntu archive keyring
+// (ubuntu-archive-keyring.gpg of Debian's ubuntu-keyring package,
+// 2023.11.28.1-0.2), parsed once. DefaultSources gives it to Ubuntu sources.
+func UbuntuKeyring() (openpgp.EntityList, error) { return ubuntuKeyringOnce() }
+
 // ReadKeyring parses an OpenPGP keyring given either as binary packets
 // (*.gpg, *.pgp) or ASCII-armored (*.asc), possibly several armored blocks
 // concatenated.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 )
@@ -44,7 +45,8 @@ var snapshotStamp = regexp.MustCompile(`^[0-9]{8}(T[0-9]{6}Z)?$`)
 // a snapshot URL ending in .../debian/<timestamp>); if that is not possible an
 // error asks the user to set it. sid, unstable and experimental get only the
 // suite itself. For ubuntu: <suite>, <suite>-updates and <suite>-security,
-// all on mirror. The component is always main.
+// all on mirror, verified with the embedded Ubuntu keyring. The component
+// is always main.
 func DefaultSources(distro, suite, mirror, securityMirror string) ([]Source, error) {
 	if suite == "" {
 		return nil, fmt.Errorf("no suite given for %s (e.g. %s:trixie)", distro, distro)
@@ -78,10 +80,57 @@ func DefaultSources(distro, suite, mirror, securityMirror string) ([]Source, err
 		}
 		return []Source{src(mirror, suite), src(mirror, suite+"-updates"), src(sec, suite+"-security")}, nil
 	case "ubuntu":
-		return []Source{src(mirror, suite), src(mirror, suite+"-updates"), src(mirror, suite+"-security")}, nil
+		kr, err := UbuntuKeyring()
+		if err != nil {
+			return nil, fmt.Errorf("embedded Ubuntu keyring: %v", err)
+		}
+		out := []Source{src(mirror, suite), src(mirror, suite+"-updates"), src(mirror, suite+"-security")}
+		for i := range out {
+			out[i].Keyring = kr
+		}
+		return out, nil
 	default:
 		return nil, fmt.Errorf("unknown distribution %q (known: debian, ubuntu)", distro)
 	}
+}
+
+// SnapshotLayout is the time format of a snapshot timestamp: FROM
+// debian:trixie@20250520T000000Z.
+const SnapshotLayout = "20060102T150405Z"
+
+// ParseSnapshot parses a snapshot timestamp (YYYYMMDDTHHMMSSZ).
+func ParseSnapshot(stamp string) (time.Time, error) {
+	t, err := time.Parse(SnapshotLayout, stamp)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("invalid snapshot %q: want YYYYMMDDTHHMMSSZ, e.g. 20250520T000000Z", stamp)
+	}
+	return t, nil
+}
+
+// SnapshotSources returns the sources of `FROM <distro>:<suite>@<stamp>` on
+// a snapshot service laid out like snapshot.debian.org: snapshotRoot is the
+// URL under which archives are named (http://<snapshot-host>/archive), and
+// an archive's state at a time is <snapshotRoot>/<archive>/<stamp>/ followed
+// by the usual dists/ and pool/. Debian's security suite comes from the
+// debian-security archive of the same time.
+func SnapshotSources(distro, suite, snapshotRoot, stamp string) ([]Source, error) {
+	if _, err := ParseSnapshot(stamp); err != nil {
+		return nil, err
+	}
+	snapshotRoot = strings.TrimRight(strings.TrimSpace(snapshotRoot), "/")
+	if snapshotRoot == "" {
+		return nil, fmt.Errorf("no snapshot mirror configured for %s:%s@%s: set `MIRROR --snapshot=<url>` in the Distrofile or the DISTROFILE_SNAPSHOT_MIRROR build arg to the snapshot service's archive root (http://<snapshot-host>/archive)", distro, suite, stamp)
+	}
+	if err := checkArchiveURL(snapshotRoot); err != nil {
+		return nil, err
+	}
+	switch distro {
+	case "debian":
+		return DefaultSources(distro, suite, snapshotRoot+"/debian/"+stamp, snapshotRoot+"/debian-security/"+stamp)
+	case "ubuntu":
+		return DefaultSources(distro, suite, snapshotRoot+"/ubuntu/"+stamp, "")
+	}
+	return nil, fmt.Errorf("unknown distribution %q (known: debian, ubuntu)", distro)
 }
 
 func checkArchiveURL(u string) error {
