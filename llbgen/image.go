@@ -42,8 +42,8 @@ type Plan struct {
 // llb.Merge of one layer per package and the generated-files layer.
 func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage, error) {
 	layers := make([]llb.State, 0, len(plan.Packages)+1)
-	for _, p := range plan.Packages {
-		st, err := Extract(p, opt)
+	for _, g := range GroupPackages(plan.Packages, opt.MaxLayers) {
+		st, err := ExtractGroup(g, opt)
 		if err != nil {
 			return llb.State{}, nil, err
 		}

@@ -17,8 +17,10 @@ package llbgen
 
 import (
 	"fmt"
+	"hash/fnv"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/distrofile/distrofile/debresolve"
@@ -59,6 +61,10 @@ type ExtractOptions struct {
 	UsrMerge bool
 	// MaxMTime, when non-zero, clamps every extracted mtime (SOURCE_DATE_EPOCH).
 	MaxMTime time.Time
+	// Drop are the DROP globs and presets, applied inside extraction.
+	Drop []string
+	// MaxLayers is the package-layer budget (DefaultMaxLayers when 0).
+	MaxLayers int
 }
 
 // Package is a resolved package with the LLB constraints (source location)
@@ -96,10 +102,12 @@ func Fetch(p Package) (llb.State, error) {
 
 // Extract returns the package's extracted tree: one layer.
 func Extract(p Package, opt ExtractOptions) (llb.State, error) {
-	deb, err := Fetch(p)
-	if err != nil {
-		return llb.State{}, err
-	}
+	return ExtractGroup([]Package{p}, opt)
+}
+
+// ExtractGroup returns one layer holding the extracted trees of pkgs, in
+// order (a later package's file replaces an earlier one's, as with dpkg).
+func ExtractGroup(pkgs []Package, opt ExtractOptions) (llb.State, error) {
 	args := []string{helperInRoot, "--dpkg-status"}
 	if opt.UsrMerge {
 		args = append(args, "--usrmerge")
@@ -107,18 +115,73 @@ func Extract(p Package, opt ExtractOptions) (llb.State, error) {
 	if !opt.MaxMTime.IsZero() {
 		args = append(args, "--max-mtime="+strconv.FormatInt(opt.MaxMTime.Unix(), 10))
 	}
-	args = append(args, path.Join("/in", debFilename), "/out")
+	for _, d := range opt.Drop {
+		args = append(args, "--drop="+d)
+	}
 	runOpts := []llb.RunOption{
-		llb.Args(args),
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
 		llb.ReadonlyRootFS(),
-		llb.AddMount("/in", deb, llb.Readonly),
-		llb.WithCustomName("extract " + p.Label()),
 	}
-	for _, c := range p.Constraints {
-		runOpts = append(runOpts, c)
+	var labels []string
+	for i, p := range pkgs {
+		deb, err := Fetch(p)
+		if err != nil {
+			return llb.State{}, err
+		}
+		dir := "/in"
+		if len(pkgs) > 1 {
+			dir = "/in/" + strconv.Itoa(i)
+		}
+		runOpts = append(runOpts, llb.AddMount(dir, deb, llb.Readonly))
+		args = append(args, path.Join(dir, debFilename))
+		labels = append(labels, p.Label())
+		for _, c := range p.Constraints {
+			runOpts = append(runOpts, c)
+		}
 	}
+	args = append(args, "/out")
+	name := "extract " + labels[0]
+	if len(pkgs) > 1 {
+		name = fmt.Sprintf("extract %d packages: %s", len(pkgs), strings.Join(labels, ", "))
+	}
+	runOpts = append(runOpts, llb.Args(args), llb.WithCustomName(name))
 	es := opt.Helper.Run(runOpts...)
 	return es.AddMount("/out", llb.Scratch()), nil
+}
+
+// DefaultMaxLayers is how many package layers an image gets before packages
+// are grouped: Docker's classic store refuses more than 125 layers, and
+// overlayfs mounts get slow and hit option-size limits long before 500.
+const DefaultMaxLayers = 64
+
+// GroupPackages splits pkgs into at most max layers. Up to max packages, each is
+// its own layer. Beyond, a package goes to bucket fnv32a(name) mod max: the
+// same set always gives the same groups, and adding or updating one package
+// changes exactly one layer. Within a group packages keep their order.
+func GroupPackages(pkgs []Package, max int) [][]Package {
+	if max <= 0 {
+		max = DefaultMaxLayers
+	}
+	if len(pkgs) <= max {
+		out := make([][]Package, len(pkgs))
+		for i, p := range pkgs {
+			out[i] = []Package{p}
+		}
+		return out
+	}
+	buckets := make([][]Package, max)
+	for _, p := range pkgs {
+		h := fnv.New32a()
+		h.Write([]byte(p.Name))
+		b := h.Sum32() % uint32(max)
+		buckets[b] = append(buckets[b], p)
+	}
+	out := buckets[:0]
+	for _, b := range buckets {
+		if len(b) > 0 {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -2,6 +2,9 @@ package llbgen
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,3 +159,43 @@ func TestAccountsRender(t *testing.T) {
 }
 
 func digestOf(dt []byte) digest.Digest { return digest.FromBytes(dt) }
+
+func TestGroupPackagesStable(t *testing.T) {
+	var pkgs []Package
+	for i := range 150 {
+		pkgs = append(pkgs, Package{Package: &debresolve.Package{Name: fmt.Sprintf("pkg%03d", i), Version: "1"}})
+	}
+	if g := GroupPackages(pkgs[:64], 64); len(g) != 64 {
+		t.Fatalf("64 packages: %d layers, want one each", len(g))
+	}
+	a := GroupPackages(pkgs, 64)
+	if len(a) > 64 || len(a) < 50 {
+		t.Fatalf("150 packages in %d layers", len(a))
+	}
+	key := func(gs [][]Package) map[string]bool {
+		m := map[string]bool{}
+		for _, g := range gs {
+			var names []string
+			for _, p := range g {
+				names = append(names, p.Name)
+			}
+			m[strings.Join(names, ",")] = true
+		}
+		return m
+	}
+	// One more package changes exactly one group.
+	more := append(slices.Clone(pkgs), Package{Package: &debresolve.Package{Name: "zz-new", Version: "1"}})
+	ka, kb := key(a), key(GroupPackages(more, 64))
+	changed := 0
+	for k := range kb {
+		if !ka[k] {
+			changed++
+		}
+	}
+	if changed != 1 {
+		t.Errorf("adding one package changed %d groups, want 1", changed)
+	}
+	if !reflect.DeepEqual(key(a), key(GroupPackages(slices.Clone(pkgs), 64))) {
+		t.Errorf("grouping is not deterministic")
+	}
+}

@@ -1,0 +1,79 @@
+package llbgen
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Distro describes the archive a stage installs from, for the files that
+// maintainer scripts or base-files would provide.
+type Distro struct {
+	// ID is "debian" or "ubuntu"; Codename the suite's codename ("trixie").
+	ID, Codename string
+}
+
+// debianMajor maps codenames to release numbers. The point release is not
+// used: a build from a lockfile, which reads no InRelease, must give the
+// same files as one that does.
+var debianMajor = map[string]string{
+	"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14", "duke": "15",
+}
+
+// ScriptEffects returns what the maintainer scripts of the installed
+// packages would have left in a real Debian root and a running program may
+// need (no script runs in a Distrofile build):
+//   - base-files' postinst: /var/run -> /run, /var/lock -> /run/lock and a
+//     1777 /run/lock; when base-files itself is not installed, an
+//     /etc/os-release (-> ../usr/lib/os-release) and /etc/debian_version, so
+//     that scanners still identify the distribution;
+//   - tzdata's postinst: /etc/localtime -> /usr/share/zoneinfo/Etc/UTC, and
+//     /etc/timezone on bookworm and older, whose postinst always writes it.
+func ScriptEffects(installed map[string]bool, d Distro) []File {
+	fs := []File{
+		{Kind: KindDir, Path: "/run", Mode: 0o755},
+		{Kind: KindDir, Path: "/run/lock", Mode: 0o777 | os.ModeSticky},
+		{Kind: KindDir, Path: "/var", Mode: 0o755},
+		{Kind: KindSymlink, Path: "/var/run", Target: "/run"},
+		{Kind: KindSymlink, Path: "/var/lock", Target: "/run/lock"},
+	}
+	if !installed["base-files"] && d.ID != "" {
+		fs = append(fs,
+			File{Kind: KindFile, Path: "/usr/lib/os-release", Mode: 0o644, Content: []byte(osRelease(d))},
+			File{Kind: KindSymlink, Path: "/etc/os-release", Target: "../usr/lib/os-release"},
+		)
+		if v := debianMajor[d.Codename]; d.ID == "debian" && v != "" {
+			fs = append(fs, File{Kind: KindFile, Path: "/etc/debian_version", Mode: 0o644, Content: []byte(v + "\n")})
+		}
+	}
+	if installed["tzdata"] {
+		fs = append(fs, File{Kind: KindSymlink, Path: "/etc/localtime", Target: "/usr/share/zoneinfo/Etc/UTC"})
+		switch d.Codename {
+		case "buster", "bullseye", "bookworm":
+			fs = append(fs, File{Kind: KindFile, Path: "/etc/timezone", Mode: 0o644, Content: []byte("Etc/UTC\n")})
+		}
+	}
+	return fs
+}
+
+// osRelease is the os-release(5) of a Distrofile image without base-files.
+func osRelease(d Distro) string {
+	name := map[string]string{"debian": "Debian GNU/Linux", "ubuntu": "Ubuntu"}[d.ID]
+	if name == "" {
+		name = d.ID
+	}
+	major := ""
+	if d.ID == "debian" {
+		major = debianMajor[d.Codename]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "PRETTY_NAME=\"Distrofile (%s %s)\"\n", name, strings.TrimSpace(major+" ("+d.Codename+")"))
+	fmt.Fprintf(&b, "NAME=%q\n", name)
+	if major != "" {
+		fmt.Fprintf(&b, "VERSION_ID=%q\n", major)
+		fmt.Fprintf(&b, "VERSION=\"%s (%s)\"\n", major, d.Codename)
+	}
+	fmt.Fprintf(&b, "VERSION_CODENAME=%s\n", d.Codename)
+	fmt.Fprintf(&b, "ID=%s\n", d.ID)
+	return b.String()
+}

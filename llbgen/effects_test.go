@@ -1,0 +1,48 @@
+package llbgen
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestScriptEffects(t *testing.T) {
+	find := func(fs []File, p string) *File {
+		for i := range fs {
+			if fs[i].Path == p {
+				return &fs[i]
+			}
+		}
+		return nil
+	}
+	fs := ScriptEffects(map[string]bool{"tzdata": true}, Distro{ID: "debian", Codename: "bookworm"})
+	if f := find(fs, "/etc/localtime"); f == nil || f.Target != "/usr/share/zoneinfo/Etc/UTC" {
+		t.Errorf("/etc/localtime: %+v", f)
+	}
+	if f := find(fs, "/etc/timezone"); f == nil || string(f.Content) != "Etc/UTC\n" {
+		t.Errorf("/etc/timezone on bookworm: %+v", f)
+	}
+	if f := find(fs, "/run/lock"); f == nil || unixMode(f.Mode) != 0o1777 {
+		t.Errorf("/run/lock: %+v", f)
+	}
+	if f := find(fs, "/var/run"); f == nil || f.Target != "/run" {
+		t.Errorf("/var/run: %+v", f)
+	}
+	if f := find(fs, "/etc/debian_version"); f == nil || string(f.Content) != "12\n" {
+		t.Errorf("/etc/debian_version: %+v", f)
+	}
+	osr := find(fs, "/usr/lib/os-release")
+	if osr == nil || !strings.Contains(string(osr.Content), "VERSION_ID=\"12\"\n") || !strings.Contains(string(osr.Content), "ID=debian\n") {
+		t.Errorf("os-release: %+v", osr)
+	}
+
+	fs = ScriptEffects(map[string]bool{"tzdata": true, "base-files": true}, Distro{ID: "debian", Codename: "trixie"})
+	if find(fs, "/etc/timezone") != nil {
+		t.Errorf("trixie's tzdata writes no /etc/timezone on a fresh system")
+	}
+	if find(fs, "/usr/lib/os-release") != nil || find(fs, "/etc/debian_version") != nil {
+		t.Errorf("base-files ships os-release and debian_version itself")
+	}
+	if find(ScriptEffects(nil, Distro{ID: "debian", Codename: "trixie"}), "/etc/localtime") != nil {
+		t.Errorf("/etc/localtime without tzdata")
+	}
+}
