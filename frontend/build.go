@@ -70,6 +70,7 @@ type builder struct {
 	fixed  bool // epoch from SOURCE_DATE_EPOCH
 
 	resolver *debresolve.Client
+	lockState
 
 	mu    sync.Mutex
 	built map[string]*stageResult
@@ -91,10 +92,6 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 	for _, w := range df.Warnings {
 		b.src.Warn(ctx, w.Message, client.WarnOpts{Level: 1, Range: pbRanges(w.Ranges)})
 	}
-	target, err := targetStage(df, b.bc.Target)
-	if err != nil {
-		return nil, err
-	}
 	if b.states, err = evalStages(df); err != nil {
 		return nil, err
 	}
@@ -106,6 +103,16 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 	}
 	b.resolver = &debresolve.Client{Fetcher: &llbFetcher{c: b.c, cacheImports: b.bc.CacheImports}}
 	b.built = map[string]*stageResult{}
+	if strings.EqualFold(b.bc.Target, LockTarget) {
+		return b.lockResult(ctx)
+	}
+	if err := b.loadLock(ctx); err != nil {
+		return nil, err
+	}
+	target, err := targetStage(df, b.bc.Target)
+	if err != nil {
+		return nil, err
+	}
 
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		p := platforms.DefaultSpec()
@@ -166,7 +173,7 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	}
 	var pkgs []llbgen.Package
 	if len(s.Roots) > 0 {
-		if pkgs, err = b.resolve(ctx, s, arch); err != nil {
+		if pkgs, err = b.resolve(ctx, st, s, arch); err != nil {
 			return llb.State{}, nil, err
 		}
 	}
@@ -194,34 +201,12 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	return root, img, nil
 }
 
-// resolve loads the stage's indexes and computes the package closure.
-func (b *builder) resolve(ctx context.Context, s *stageState, arch string) ([]llbgen.Package, error) {
-	mirror := b.bc.BuildArgs[argMirror]
-	if len(s.Mirrors) > 0 {
-		mirror = s.Mirrors[0]
-	}
-	if mirror == "" {
-		return nil, errAt(s.FromRanges, "no package mirror: add `MIRROR <url>` to the stage or pass --build-arg %s=<url> (e.g. the URL of your %s mirror)", argMirror, s.Distro)
-	}
-	security := b.bc.BuildArgs[argSecurityMirror]
-	if s.SecurityMirror != "" {
-		security = s.SecurityMirror
-	}
-	sources, err := debresolve.DefaultSources(s.Distro, s.Suite, mirror, security)
+// resolve returns the stage's package closure (from Distrofile.lock, or
+// resolved from the stage's sources; see lock.go).
+func (b *builder) resolve(ctx context.Context, st *Stage, s *stageState, arch string) ([]llbgen.Package, error) {
+	cl, err := b.closure(ctx, st, s, arch)
 	if err != nil {
-		return nil, errAt(s.FromRanges, "%v", err)
-	}
-	indexes, err := b.resolver.LoadIndexes(ctx, sources, arch)
-	if err != nil {
-		return nil, errAt(s.FromRanges, "%v", err)
-	}
-	req := debresolve.Request{Exclude: s.Excludes}
-	for _, r := range s.Roots {
-		req.Roots = append(req.Roots, r.Package)
-	}
-	cl, err := debresolve.Resolve(indexes, arch, req)
-	if err != nil {
-		return nil, &LocatedError{Err: err, Ranges: rootRanges(err, s.Roots)}
+		return nil, err
 	}
 	origin := rootOrigins(cl, s.Roots)
 	out := make([]llbgen.Package, 0, len(cl.Packages))

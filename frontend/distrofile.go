@@ -86,6 +86,9 @@ type MirrorCmd struct {
 	URLs []string
 	// Security is the --security=URL mirror for the -security suites.
 	Security string
+	// Snapshot is the --snapshot=URL snapshot service archive root for
+	// FROM <distro>:<suite>@<snapshot> (http://<snapshot-host>/archive).
+	Snapshot string
 }
 
 // InstallCmd is INSTALL pkg…

@@ -361,15 +361,15 @@ func (p *parseState) command(cmd string, n *parser.Node) (Command, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(ws) == 0 {
+		if len(ws) == 0 && fl["security"] == "" && fl["snapshot"] == "" {
 			return nil, fmt.Errorf("MIRROR needs at least one URL, e.g. MIRROR http://<host>/debian")
 		}
-		for _, u := range append(slices.Clone(ws), fl["security"]) {
+		for _, u := range append(slices.Clone(ws), fl["security"], fl["snapshot"]) {
 			if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 				return nil, fmt.Errorf("MIRROR %q: only http:// and https:// URLs are supported", u)
 			}
 		}
-		return &MirrorCmd{loc: l, URLs: ws, Security: fl["security"]}, nil
+		return &MirrorCmd{loc: l, URLs: ws, Security: fl["security"], Snapshot: fl["snapshot"]}, nil
 	case "install", "exclude":
 		ws, err := p.words(n, true)
 		if err != nil {
@@ -524,7 +524,9 @@ func (p *parseState) command(cmd string, n *parser.Node) (Command, error) {
 			return &ExposeCmd{loc: l, Ports: ws}, nil
 		}
 		return &VolumeCmd{loc: l, Paths: ws}, nil
-	case "source", "drop", "healthcheck":
+	case "source":
+		return p.source(n, l, fl)
+	case "drop", "healthcheck":
 		return nil, fmt.Errorf("%s is part of the Distrofile language but not implemented in this release of the frontend", strings.ToUpper(cmd))
 	}
 	if why, ok := dockerfileOnly[cmd]; ok {
@@ -602,7 +604,8 @@ var parserKnown = map[string]bool{
 
 // flagSpecs lists the flags each instruction accepts.
 var flagSpecs = map[string][]string{
-	"mirror":   {"security"},
+	"mirror":   {"security", "snapshot"},
+	"source":   {"keyring", "arch", "insecure"},
 	"groupadd": {"gid"},
 	"useradd":  {"uid", "gid", "home", "shell", "groups"},
 	"mkdir":    {"mode", "owner"},
@@ -623,7 +626,7 @@ func parseFlags(raw []string, allowed []string) (map[string]string, error) {
 		if _, dup := out[name]; dup {
 			return nil, fmt.Errorf("flag --%s given twice", name)
 		}
-		if !hasVal && name != "link" {
+		if !hasVal && name != "link" && name != "insecure" {
 			return nil, fmt.Errorf("flag --%s needs a value (--%s=…)", name, name)
 		}
 		out[name] = val

@@ -29,6 +29,8 @@ type stageState struct {
 	FromRanges              []parser.Range
 	Mirrors                 []string
 	SecurityMirror          string
+	SnapshotMirror          string
+	Sources                 []*SourceCmd
 	Roots                   []root
 	Excludes                []string
 	Accounts                accounts
@@ -47,6 +49,7 @@ type stageFile struct {
 func (s *stageState) clone() *stageState {
 	c := *s
 	c.Mirrors = slices.Clone(s.Mirrors)
+	c.Sources = slices.Clone(s.Sources)
 	c.Roots = slices.Clone(s.Roots)
 	c.Excludes = slices.Clone(s.Excludes)
 	c.Accounts = s.Accounts.clone()
@@ -75,9 +78,6 @@ func evalStage(st *Stage, base *stageState) (*stageState, error) {
 	case FromDistro:
 		s = &stageState{Distro: st.From.Distro, Suite: st.From.Suite, Snapshot: st.From.Snapshot, FromRanges: st.From.Ranges,
 			Accounts: defaultAccounts(), Config: llbgen.Config{Env: []string{defaultPath}}}
-		if s.Snapshot != "" {
-			return nil, errAt(st.From.Ranges, "snapshot builds (@%s) are not implemented in this release of the frontend", s.Snapshot)
-		}
 	case FromScratch:
 		s = &stageState{FromRanges: st.From.Ranges, Accounts: defaultAccounts(), Config: llbgen.Config{Env: []string{defaultPath}}}
 	case FromImage:
@@ -94,13 +94,20 @@ func evalStage(st *Stage, base *stageState) (*stageState, error) {
 func (s *stageState) apply(c Command) error {
 	switch c := c.(type) {
 	case *MirrorCmd:
-		s.Mirrors = c.URLs
+		if len(c.URLs) > 0 {
+			s.Mirrors = c.URLs
+		}
 		if c.Security != "" {
 			s.SecurityMirror = c.Security
 		}
+		if c.Snapshot != "" {
+			s.SnapshotMirror = c.Snapshot
+		}
+	case *SourceCmd:
+		s.Sources = append(s.Sources, c)
 	case *InstallCmd:
-		if s.Distro == "" {
-			return fmt.Errorf("INSTALL needs a package archive: start the stage FROM debian:<suite> (FROM scratch has none)")
+		if s.Distro == "" && len(s.Sources) == 0 {
+			return fmt.Errorf("INSTALL needs a package archive: start the stage FROM debian:<suite> or add a SOURCE before it (FROM scratch has none)")
 		}
 		for _, p := range c.Packages {
 			s.Roots = append(s.Roots, root{Package: p, Ranges: c.Location()})
