@@ -1,8 +1,14 @@
-// Command distrofile is Distrofile's command-line tool. Its resolve
-// subcommand prints the package closure a Distrofile stage would install,
-// computed by the same code (debresolve) as the BuildKit frontend:
+// Command distrofile is Distrofile's command-line tool. Its subcommands use
+// the same code (frontend's parser, debresolve) as the BuildKit frontend:
 //
 //	distrofile resolve --distro debian:trixie --arch amd64 [--mirror URL] [--security-mirror URL] PKG...
+//	distrofile lock [-f Distrofile] [--arch amd64,arm64] [--build-arg K=V]... [--check] [-o FILE]
+//	distrofile why [-f Distrofile] [--stage NAME] [--arch ARCH] PKG
+//
+// resolve prints the closure of INSTALL roots; lock writes Distrofile.lock
+// beside the Distrofile (the same bytes as `docker buildx build
+// --target=distrofile.lock -o . .`), or with --check says whether it is
+// stale; why prints a dependency path from each root that pulls PKG in.
 //
 // The mirror comes from --mirror, else the DISTROFILE_MIRROR environment
 // variable; no mirror host is built in.
@@ -41,6 +47,8 @@ const usage = `usage: distrofile <command> [flags]
 
 commands:
   resolve   print the package closure of INSTALL roots (name version arch per line)
+  lock      write Distrofile.lock beside the Distrofile (--check: verify it is up to date)
+  why       print the dependency paths from the INSTALL roots to a package
 
 Run 'distrofile <command> -h' for the flags of a command.
 `
@@ -55,11 +63,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch args[0] {
 	case "resolve":
 		err = resolveCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "lock":
+		err = lockCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "why":
+		err = whyCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = fmt.Errorf("unknown command %q (known: resolve)", args[0])
+		err = fmt.Errorf("unknown command %q (known: resolve, lock, why)", args[0])
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
