@@ -36,6 +36,7 @@ var (
 	reAccount   = regexp.MustCompile(`^[a-z_][a-z0-9_-]*\$?$`)
 	reSnapshot  = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z$`)
 	reSuite     = regexp.MustCompile(`^[a-z][a-z0-9.-]*$`)
+	reSignal    = regexp.MustCompile(`^([0-9]+|(?i:(SIG)?[A-Z]+[0-9]*([+-][0-9]+)?))$`)
 )
 
 // Parse parses a Distrofile with BuildKit's Dockerfile parser and expands
@@ -125,7 +126,8 @@ func rewriteFileInstructions(dt []byte) ([]byte, map[int]bool, error) {
 			return nil, nil, fmt.Errorf("internal error: FILE on line %d not found", next.StartLine)
 		}
 		line := lines[i]
-		off := len(line) - len(bytes.TrimLeftFunc(line, unicode.IsSpace))
+		// The parser skips a byte order mark before the first line.
+		off := len(line) - len(bytes.TrimLeftFunc(line, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }))
 		if !bytes.EqualFold(line[off:min(off+4, len(line))], []byte("file")) {
 			return nil, nil, fmt.Errorf("internal error: FILE on line %d not found", next.StartLine)
 		}
@@ -243,6 +245,9 @@ func (p *parseState) from(n *parser.Node) error {
 	ws, err := p.words(n, true)
 	if err != nil {
 		return locate(err, rs)
+	}
+	if len(ws) > 0 && ws[0] == "" {
+		return errAt(rs, "FROM %s: the base is empty (give the ARG a default or a --build-arg)", n.Next.Value)
 	}
 	st := &Stage{Index: len(p.df.Stages)}
 	switch {
@@ -505,6 +510,9 @@ func (p *parseState) command(cmd string, n *parser.Node) (Command, error) {
 		case "user":
 			return &UserCmd{loc: l, User: ws[0]}, nil
 		default:
+			if !reSignal.MatchString(ws[0]) {
+				return nil, fmt.Errorf("STOPSIGNAL %q: want a signal name such as SIGTERM, or a number", ws[0])
+			}
 			return &StopSignalCmd{loc: l, Signal: ws[0]}, nil
 		}
 	case "expose", "volume":
