@@ -158,10 +158,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(specExample))
 	f.Add([]byte("FROM debian:trixie\nFILE /a <<EOF\nFILE /b <<EOF\nEOF\n"))
 	f.Add([]byte("FROM scratch\nCOPY --from=x a b\n"))
+	for _, s := range fuzzParseSeeds() {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, dt []byte) {
 		df, err := Parse(dt, map[string]string{"A": "b"})
 		if err == nil && len(df.Stages) == 0 {
 			t.Fatal("no error and no stages")
 		}
+		checkEval(t, df, err)
 	})
 }

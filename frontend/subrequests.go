@@ -57,7 +57,12 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client) dockerui.RequestHand
 				for _, w := range df.Warnings {
 					res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
 				}
-				_, err = evalStages(df)
+				var states map[*Stage]*stageState
+				if states, err = evalStages(df); err == nil {
+					for _, w := range lintStages(df, states) {
+						res.AddWarning(w.Rule.Name, w.Rule.Description, w.Rule.URL, w.Message, idx, w.Ranges)
+					}
+				}
 			}
 			if err != nil {
 				var le *LocatedError

@@ -1,0 +1,338 @@
+package frontend
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/llbgen"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// LintRule is one check of `docker buildx build --call=check`: a name in
+// BuildKit's CamelCase style and a one-line description.
+type LintRule struct {
+	Name        string
+	Description string
+	// URL documents the rule ("" when there is no page).
+	URL string
+}
+
+// The lint rules. Mistakes that make the build fail are errors of Parse or
+// of the stage evaluation, not rules; these rules catch Distrofiles that
+// build but probably do not do what their author meant.
+//
+// Not checked yet:
+//   - a package that is already pulled in by the closure of another INSTALL
+//     root: that needs the archive indexes, which --call=check does not
+//     fetch. TODO: run the resolver in Lint when a Distrofile.lock (which
+//     holds the dependency edges) is present, and report roots that the
+//     edges already reach.
+//   - a DROP that removes the ENTRYPOINT: DROP is not implemented yet (it
+//     stops the build), so there is nothing to check.
+var (
+	RuleDuplicateInstall = LintRule{Name: "DuplicateInstall",
+		Description: "A package is INSTALLed more than once in a stage"}
+	RuleInstallExcluded = LintRule{Name: "InstallExcluded",
+		Description: "A package is both INSTALLed and EXCLUDEd"}
+	RuleUndefinedUser = LintRule{Name: "UndefinedUser",
+		Description: "USER names an account that neither USERADD/GROUPADD nor the defaults (root, nobody, nonroot) define"}
+	RuleEntrypointNotProvided = LintRule{Name: "EntrypointNotProvided",
+		Description: "The program the image runs is not written by any COPY, FILE or SYMLINK and cannot come from a package"}
+	RuleDuplicateExpose = LintRule{Name: "DuplicateExpose",
+		Description: "A port is EXPOSEd more than once"}
+	RuleWorkdirRelativePath = LintRule{Name: "WorkdirRelativePath",
+		Description: "WORKDIR is a relative path: its meaning depends on the WORKDIR before it"}
+	RuleEnvPathWithoutUsrBin = LintRule{Name: "EnvPathWithoutUsrBin",
+		Description: "ENV PATH does not contain /usr/bin, where packages install their programs"}
+)
+
+// LintRules lists every rule, in the order they are checked.
+var LintRules = []LintRule{
+	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
+	RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
+}
+
+// LintWarning is one finding of a rule, located on the Distrofile.
+type LintWarning struct {
+	Rule    LintRule
+	Message string
+	Ranges  []parser.Range
+}
+
+// lintStages checks a parsed Distrofile whose stages evaluated without error
+// (states as returned by evalStages) and returns the findings, stage by
+// stage in file order.
+func lintStages(df *Distrofile, states map[*Stage]*stageState) []LintWarning {
+	var out []LintWarning
+	for _, st := range df.Stages {
+		s := states[st]
+		if s == nil {
+			continue
+		}
+		var base *stageState
+		if st.From.Kind == FromStage {
+			base = states[st.From.Stage]
+		}
+		l := &stageLinter{st: st, s: s, base: base}
+		l.installs()
+		l.users()
+		l.program()
+		l.exposes()
+		l.workdirs()
+		l.paths()
+		out = append(out, l.out...)
+	}
+	return out
+}
+
+type stageLinter struct {
+	st   *Stage
+	s    *stageState // the stage after all its instructions
+	base *stageState // the evaluated base stage for FROM <stage>, or nil
+	out  []LintWarning
+}
+
+func (l *stageLinter) warn(r LintRule, rs []parser.Range, format string, args ...any) {
+	l.out = append(l.out, LintWarning{Rule: r, Message: fmt.Sprintf(format, args...), Ranges: rs})
+}
+
+// line is "line N" for the first range, or "the base stage" for none.
+func line(rs []parser.Range) string {
+	if len(rs) == 0 {
+		return "the base stage"
+	}
+	return "line " + strconv.Itoa(rs[0].Start.Line)
+}
+
+// rootKey identifies an INSTALL/EXCLUDE argument by package name and
+// architecture qualifier (libc6:amd64 and libc6:i386 are two packages).
+func rootKey(spec string) (key, name string) {
+	name, _, arch, err := debresolve.ParseRoot(spec)
+	if err != nil {
+		return spec, spec
+	}
+	switch arch {
+	case "any", "native", "all":
+		arch = ""
+	}
+	if arch == "" {
+		return name, name
+	}
+	return name + ":" + arch, name
+}
+
+func (l *stageLinter) installs() {
+	seen := map[string]root{}
+	if l.base != nil {
+		for _, r := range l.base.Roots {
+			k, _ := rootKey(r.Package)
+			if _, ok := seen[k]; !ok {
+				seen[k] = root{Package: r.Package} // no ranges: inherited
+			}
+		}
+	}
+	excluded := map[string][]parser.Range{}
+	if l.base != nil {
+		for _, x := range l.base.Excludes {
+			excluded[x] = nil
+		}
+	}
+	for _, c := range l.st.Commands {
+		if x, ok := c.(*ExcludeCmd); ok {
+			for _, p := range x.Packages {
+				if _, dup := excluded[p]; !dup {
+					excluded[p] = x.Location()
+				}
+			}
+		}
+	}
+	for _, c := range l.st.Commands {
+		in, ok := c.(*InstallCmd)
+		if !ok {
+			continue
+		}
+		for _, p := range in.Packages {
+			k, name := rootKey(p)
+			if prev, dup := seen[k]; dup {
+				if prev.Package == p {
+					l.warn(RuleDuplicateInstall, in.Location(), "%s is already INSTALLed on %s", p, line(prev.Ranges))
+				} else {
+					l.warn(RuleDuplicateInstall, in.Location(), "%s is already INSTALLed on %s (as %s)", p, line(prev.Ranges), prev.Package)
+				}
+				continue
+			}
+			seen[k] = root{Package: p, Ranges: in.Location()}
+			if rs, ex := excluded[name]; ex {
+				l.warn(RuleInstallExcluded, in.Location(), "%s is INSTALLed but EXCLUDEd on %s: the build will fail", p, line(rs))
+			}
+		}
+	}
+}
+
+func (l *stageLinter) users() {
+	for _, c := range l.st.Commands {
+		u, ok := c.(*UserCmd)
+		if !ok {
+			continue
+		}
+		name, group, hasGroup := strings.Cut(u.User, ":")
+		if !isID(name) && l.s.Accounts.user(name) == nil {
+			l.warn(RuleUndefinedUser, u.Location(), "USER %s: no user %q in /etc/passwd (add it with USERADD, or use root, nobody, nonroot or a numeric uid)", u.User, name)
+			continue
+		}
+		if hasGroup && !isID(group) && l.s.Accounts.group(group) == nil {
+			l.warn(RuleUndefinedUser, u.Location(), "USER %s: no group %q in /etc/group (add it with GROUPADD, or use a numeric gid)", u.User, group)
+		}
+	}
+}
+
+func isID(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0
+}
+
+// packagePath reports whether a Debian package may install p: packages
+// own /usr (but never /usr/local), the top-level /bin, /sbin and /lib*
+// (links into /usr on merged systems), /etc, /var and /opt.
+func packagePath(p string) bool {
+	p = path.Clean(p)
+	under := func(dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
+	if under("/usr/local") {
+		return false
+	}
+	for _, d := range []string{"/usr", "/bin", "/sbin", "/etc", "/var", "/opt"} {
+		if under(d) {
+			return true
+		}
+	}
+	top, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	return strings.HasPrefix(top, "lib")
+}
+
+// provides reports whether one of the stage's generated entries writes p:
+// a FILE at p, a COPY to p or to a directory above it, or a SYMLINK at p or
+// at a directory above it.
+func provides(files []stageFile, p string) bool {
+	p = path.Clean(p)
+	for _, f := range files {
+		switch f.Kind {
+		case llbgen.KindFile:
+			if path.Clean(f.Path) == p {
+				return true
+			}
+		case llbgen.KindCopy, llbgen.KindSymlink:
+			d := path.Clean(f.Path)
+			if p == d || strings.HasPrefix(p, d+"/") || d == "/" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// program checks the stage's own ENTRYPOINT (or, without one, its CMD):
+// its absolute program path must be written by the stage or be one a
+// package can install.
+func (l *stageLinter) program() {
+	var c Command
+	var args []string
+	for _, x := range l.st.Commands {
+		switch x := x.(type) {
+		case *EntrypointCmd:
+			c, args = x, x.Args
+		case *CmdCmd:
+			if len(l.s.Config.Entrypoint) == 0 {
+				c, args = x, x.Args
+			}
+		}
+	}
+	if c == nil || len(args) == 0 || !path.IsAbs(args[0]) {
+		return
+	}
+	prog := args[0]
+	what := "ENTRYPOINT"
+	if _, ok := c.(*CmdCmd); ok {
+		what = "CMD"
+	}
+	if provides(l.s.Files, prog) {
+		return
+	}
+	switch {
+	case l.s.Distro == "":
+		l.warn(RuleEntrypointNotProvided, c.Location(), "%s %s: nothing in this stage writes %s, and a stage without a package archive has no packages (COPY it or FILE it)", what, prog, prog)
+	case len(l.s.Roots) == 0:
+		l.warn(RuleEntrypointNotProvided, c.Location(), "%s %s: nothing in this stage writes %s, and the stage INSTALLs no package", what, prog, prog)
+	case !packagePath(prog):
+		l.warn(RuleEntrypointNotProvided, c.Location(), "%s %s: no COPY, FILE or SYMLINK writes %s, and Debian packages do not install there", what, prog, prog)
+	}
+}
+
+func (l *stageLinter) exposes() {
+	seen := map[string][]parser.Range{}
+	if l.base != nil {
+		for _, p := range l.base.Config.ExposedPorts {
+			seen[p] = nil
+		}
+	}
+	for _, c := range l.st.Commands {
+		e, ok := c.(*ExposeCmd)
+		if !ok {
+			continue
+		}
+		for _, p := range e.Ports {
+			norm := p
+			if !strings.Contains(norm, "/") {
+				norm += "/tcp"
+			}
+			if prev, dup := seen[norm]; dup {
+				l.warn(RuleDuplicateExpose, e.Location(), "EXPOSE %s: port %s is already exposed on %s", p, norm, line(prev))
+				continue
+			}
+			seen[norm] = e.Location()
+		}
+	}
+}
+
+func (l *stageLinter) workdirs() {
+	wd := ""
+	if l.base != nil {
+		wd = l.base.Config.WorkingDir
+	}
+	for _, c := range l.st.Commands {
+		w, ok := c.(*WorkdirCmd)
+		if !ok {
+			continue
+		}
+		abs := w.Path
+		if !path.IsAbs(abs) {
+			abs = path.Join("/", wd, w.Path)
+			from := "the previous WORKDIR " + wd
+			if wd == "" {
+				from = "/"
+			}
+			l.warn(RuleWorkdirRelativePath, w.Location(), "WORKDIR %s is relative: it resolves to %s against %s; write the absolute path", w.Path, abs, from)
+		}
+		wd = path.Clean(abs)
+	}
+}
+
+func (l *stageLinter) paths() {
+	for _, c := range l.st.Commands {
+		e, ok := c.(*EnvCmd)
+		if !ok {
+			continue
+		}
+		for _, kv := range e.Pairs {
+			if kv.Key != "PATH" {
+				continue
+			}
+			if !slices.ContainsFunc(strings.Split(kv.Value, ":"), func(d string) bool { return path.Clean(d) == "/usr/bin" }) {
+				l.warn(RuleEnvPathWithoutUsrBin, e.Location(), "ENV PATH=%s has no /usr/bin: programs from packages will not be found by name (the default is %s)", kv.Value, strings.TrimPrefix(defaultPath, "PATH="))
+			}
+		}
+	}
+}
