@@ -54,8 +54,23 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 		return llb.State{}, nil, err
 	}
 	layers = append(layers, files)
+	if opt.NoMerge {
+		return copyChain(layers), Image(plan), nil
+	}
 	root := llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[distrofile] merge %d packages and generated files", len(plan.Packages))))
 	return root, Image(plan), nil
+}
+
+// copyChain stacks layers with FileOp copies, for builders without MergeOp
+// (Docker's classic image store). Each copy is still one layer, but a
+// changed package invalidates every layer after it.
+func copyChain(layers []llb.State) llb.State {
+	st := llb.Scratch()
+	for i, l := range layers {
+		st = st.File(llb.Copy(l, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, AllowEmptyWildcard: true}),
+			llb.WithCustomName(fmt.Sprintf("[distrofile] stack layer %d/%d", i+1, len(layers))))
+	}
+	return st
 }
 
 // Image returns the OCI image config for plan.

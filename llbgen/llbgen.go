@@ -65,6 +65,9 @@ type ExtractOptions struct {
 	Drop []string
 	// MaxLayers is the package-layer budget (DefaultMaxLayers when 0).
 	MaxLayers int
+	// NoMerge stacks layers with copies instead of llb.Merge, for builders
+	// that lack MergeOp.
+	NoMerge bool
 }
 
 // Package is a resolved package with the LLB constraints (source location)

@@ -199,3 +199,18 @@ func TestGroupPackagesStable(t *testing.T) {
 		t.Errorf("grouping is not deterministic")
 	}
 }
+
+func TestCopyChainWithoutMerge(t *testing.T) {
+	root, _, err := Build(testPlan(), ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoMerge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := inspect(t, root)
+	if o.merges != 0 {
+		t.Errorf("%d merges without MergeOp", o.merges)
+	}
+	// helper copy, files tar, and one copy per layer (2 packages + generated files)
+	if o.files != 5 {
+		t.Errorf("%d file ops, want 5", o.files)
+	}
+}
