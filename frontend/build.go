@@ -22,6 +22,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -32,6 +33,7 @@ const (
 	argSecurityMirror = "DISTROFILE_SECURITY_MIRROR"
 	argUsrMerge       = "DISTROFILE_USRMERGE"
 	argEpoch          = "SOURCE_DATE_EPOCH"
+	argMaxLayers      = "DISTROFILE_MAX_LAYERS"
 )
 
 // currentFrontend is implemented by the gateway client when the frontend
@@ -69,11 +71,15 @@ type builder struct {
 	epoch  time.Time
 	fixed  bool // epoch from SOURCE_DATE_EPOCH
 
+	maxLayers int  // DISTROFILE_MAX_LAYERS
+	noMerge   bool // the builder lacks MergeOp
+
 	resolver *debresolve.Client
 	lockState
 
-	mu    sync.Mutex
-	built map[string]*stageResult
+	mu       sync.Mutex
+	built    map[string]*stageResult
+	packages map[string][]llbgen.Package // "<stage index>/<platform>" -> packages, for the SBOM
 }
 
 type stageResult struct {
@@ -99,6 +105,9 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 		return nil, err
 	}
 	if b.helper, err = b.helperState(); err != nil {
+		return nil, err
+	}
+	if err := b.layerOptions(ctx); err != nil {
 		return nil, err
 	}
 	b.resolver = &debresolve.Client{Fetcher: &llbFetcher{c: b.c, cacheImports: b.bc.CacheImports}}
@@ -141,6 +150,11 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.bc.SBOM != nil {
+		if err := b.attachSBOMs(ctx, rb, target); err != nil {
+			return nil, err
+		}
+	}
 	return rb.Finalize()
 }
 
@@ -177,7 +191,13 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 			return llb.State{}, nil, err
 		}
 	}
+	b.recordPackages(st, p, pkgs)
+	installed := map[string]bool{}
+	for _, p := range pkgs {
+		installed[p.Name] = true
+	}
 	files := llbgen.BaseFiles(s.Accounts.Accounts, arch, usrMerge)
+	files = append(files, llbgen.ScriptEffects(installed, llbgen.Distro{ID: s.Distro, Codename: s.Suite})...)
 	for _, f := range s.Files {
 		if f.Copy != nil {
 			from, err := b.copySource(ctx, f.Copy, p)
@@ -190,7 +210,8 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		files = append(files, f.File)
 	}
 	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch}
-	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge}
+	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
+		MaxLayers: b.maxLayers, NoMerge: b.noMerge}
 	if b.fixed {
 		opt.MaxMTime = b.epoch
 	}
@@ -329,6 +350,25 @@ func (b *builder) copySource(ctx context.Context, c *CopyCmd, p ocispecs.Platfor
 		}
 	}
 	return llb.State{}, fmt.Errorf("COPY --from=%s: no stage, named context (--build-context %s=…) or \"context\" by that name", c.From, c.From)
+}
+
+// layerOptions reads the layer budget and checks that the builder can
+// merge; without MergeOp (Docker's classic image store) layers are stacked
+// with copies, which works but re-copies every layer after a changed one.
+func (b *builder) layerOptions(ctx context.Context) error {
+	if v := b.bc.BuildArgs[argMaxLayers]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 120 {
+			return fmt.Errorf("--build-arg %s=%q: want a number of layers from 1 to 120", argMaxLayers, v)
+		}
+		b.maxLayers = n
+	}
+	caps := b.c.BuildOpts().LLBCaps
+	if err := caps.Supports(pb.CapMergeOp); err != nil {
+		b.noMerge = true
+		b.src.Warn(ctx, "this builder cannot merge layers (MergeOp is disabled, e.g. Docker's classic image store): stacking package layers with copies; use a docker-container or remote buildx builder, or the containerd image store, for per-package caching", client.WarnOpts{Level: 1})
+	}
+	return nil
 }
 
 // helperState is the extraction helper's rootfs, from the frontend image.

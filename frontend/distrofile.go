@@ -103,6 +103,12 @@ type ExcludeCmd struct {
 	Packages []string
 }
 
+// DropCmd is DROP glob… | docs | locales.
+type DropCmd struct {
+	loc
+	Globs []string
+}
+
 // GroupAddCmd is GROUPADD [--gid=N] name.
 type GroupAddCmd struct {
 	loc

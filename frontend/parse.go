@@ -534,7 +534,24 @@ func (p *parseState) command(cmd string, n *parser.Node) (Command, error) {
 		return &VolumeCmd{loc: l, Paths: ws}, nil
 	case "source":
 		return p.source(n, l, fl)
-	case "drop", "healthcheck":
+	case "drop":
+		ws, err := p.words(n, true)
+		if err != nil {
+			return nil, err
+		}
+		if len(ws) == 0 {
+			return nil, fmt.Errorf("DROP needs globs (absolute, e.g. /usr/share/doc/*) or a preset (docs, locales)")
+		}
+		for _, w := range ws {
+			if w != "docs" && w != "locales" && !strings.HasPrefix(w, "/") {
+				return nil, fmt.Errorf("DROP %q: want an absolute glob such as /usr/share/man/** or a preset (docs, locales)", w)
+			}
+			if _, err := path.Match(strings.ReplaceAll(w, "**", "*"), ""); err != nil {
+				return nil, fmt.Errorf("DROP %q: %v", w, err)
+			}
+		}
+		return &DropCmd{loc: l, Globs: ws}, nil
+	case "healthcheck":
 		return nil, fmt.Errorf("%s is part of the Distrofile language but not implemented in this release of the frontend", strings.ToUpper(cmd))
 	}
 	if why, ok := dockerfileOnly[cmd]; ok {

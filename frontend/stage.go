@@ -33,6 +33,7 @@ type stageState struct {
 	Sources                 []*SourceCmd
 	Roots                   []root
 	Excludes                []string
+	Drops                   []string
 	Accounts                accounts
 	// Files are the FILE/MKDIR/SYMLINK/COPY entries in order; COPY entries
 	// carry the instruction for the frontend to bind its source.
@@ -52,6 +53,7 @@ func (s *stageState) clone() *stageState {
 	c.Sources = slices.Clone(s.Sources)
 	c.Roots = slices.Clone(s.Roots)
 	c.Excludes = slices.Clone(s.Excludes)
+	c.Drops = slices.Clone(s.Drops)
 	c.Accounts = s.Accounts.clone()
 	c.Files = slices.Clone(s.Files)
 	c.Config.Env = slices.Clone(s.Config.Env)
@@ -114,6 +116,12 @@ func (s *stageState) apply(c Command) error {
 		}
 	case *ExcludeCmd:
 		s.Excludes = append(s.Excludes, c.Packages...)
+	case *DropCmd:
+		for _, g := range c.Globs {
+			if !slices.Contains(s.Drops, g) {
+				s.Drops = append(s.Drops, g)
+			}
+		}
 	case *GroupAddCmd:
 		return s.Accounts.addGroup(c)
 	case *UserAddCmd:
