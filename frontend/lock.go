@@ -312,7 +312,7 @@ func (b *builder) lockResult(ctx context.Context) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := llb.Scratch().File(llb.Mkfile("/"+debresolve.LockFileName, 0o644, l.Marshal(), llb.WithCreatedTime(b.epoch)),
+	st := llb.Scratch().File(llb.Mkfile("/"+debresolve.LockFileName, 0o644, l.Marshal()),
 		llb.WithCustomName("[distrofile] write "+debresolve.LockFileName))
 	ref, err := b.solveRef(ctx, st)
 	if err != nil {
