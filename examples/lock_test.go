@@ -194,3 +194,56 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(ls, "\n")
 }
+
+// TestE2ELockMultiArch locks two platforms in one file and builds both from
+// it: one closure per architecture, Architecture: all packages fetched once.
+func TestE2ELockMultiArch(t *testing.T) {
+	e := e2eEnv(t)
+	dir := withSyntax(t, e, "FROM debian:trixie\nINSTALL tzdata libc6\n")
+	mirror := "DISTROFILE_MIRROR=" + e.mirror
+	plat := "--platform=linux/amd64,linux/arm64"
+	out, err := buildx(t, dir, "-f", "Distrofile", plat, "--build-arg", mirror, "--target=distrofile.lock", "-o", ".", ".")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, debresolve.LockFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := debresolve.ParseLock(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := l.Stage("0")
+	if s == nil || s.Arch("amd64") == nil || s.Arch("arm64") == nil {
+		t.Fatalf("lock:\n%s", data)
+	}
+	for _, a := range s.Archs {
+		for _, p := range a.Packages {
+			if p.Arch != a.Arch && p.Arch != "all" {
+				t.Errorf("%s closure has %s:%s", a.Arch, p.Name, p.Arch)
+			}
+		}
+	}
+	out, err = buildx(t, dir, "-f", "Distrofile", plat, "--build-arg", mirror, "-o", "type=cacheonly", ".")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Contains(out, "fetch InRelease") {
+		t.Fatalf("a locked build fetched InRelease:\n%s", out)
+	}
+	// Vertices are named "fetch <name> <version>": libc6 once per
+	// architecture, the arch:all tzdata once for both.
+	vertices := func(name string) int {
+		ids := map[string]bool{}
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) >= 3 && strings.HasPrefix(f[0], "#") && f[1] == "fetch" && f[2] == name {
+				ids[f[0]] = true
+			}
+		}
+		return len(ids)
+	}
+	if libc, tz := vertices("libc6"), vertices("tzdata"); libc != 2 || tz != 1 {
+		t.Fatalf("fetch vertices: libc6 %d (want 2), tzdata %d (want 1):\n%s", libc, tz, out)
+	}
+}
