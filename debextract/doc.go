@@ -40,6 +40,41 @@
 // A directory is never replaced by a non-directory: that is an error
 // wrapping ErrConflict.
 //
+// # Dropping paths
+//
+// Options.Drop removes paths from the package content before they reach
+// the output directory: the presets DropDocs and DropLocales, or absolute
+// globs ("/usr/share/doc/*", "/usr/**/*.mo"), matched against the final
+// path of each entry, after UsrMerge. A dropped directory drops its
+// subtree; a symbolic link is kept or dropped by its own path, never by
+// its target's. The presets keep what scanners and programs need: DropDocs
+// keeps /usr/share/doc/*/copyright, DropLocales the C.UTF-8 locale and
+// /usr/share/locale/locale.alias, with the directories and symbolic links
+// leading to them (see Dropper). The dpkg status files are never dropped,
+// and md5sums is kept as shipped, dropped files included.
+//
+// A hard link that is kept while its target was dropped keeps the target's
+// bytes and metadata: every dropped regular file is written to a staging
+// directory, ".distrofile-dropped" at the top of the output directory,
+// hard links to it are made from there, and the staging directory is
+// removed when the package is done, so the first kept link holds the bytes
+// in the layer. The name is reserved while Drop is set (ErrFormat). Staged
+// files count towards the size limits.
+//
+// Result.Dropped and Result.DroppedBytes report the entries and bytes
+// removed; they are not counted in Files, Dirs, Symlinks, Hardlinks or
+// Bytes.
+//
+// # Several packages in one layer
+//
+// A Layer extracts several packages in order into one output directory
+// with dpkg's semantics: a later package's non-directory replaces an
+// earlier package's non-directory, a directory replaces a non-directory,
+// and a directory is never replaced by a non-directory (ErrConflict,
+// naming both packages). Directory metadata is applied once, by
+// Layer.Close, after the last package: a directory listed by several
+// packages gets the last one's. Extract is a Layer of one package.
+//
 // # Safety
 //
 // Nothing is ever created, written, chmodded, chowned or linked outside
@@ -57,9 +92,9 @@
 //     openat2.
 //   - A regular file is created with O_CREAT|O_EXCL|O_NOFOLLOW after the
 //     old entry at that path, if any, has been unlinked.
-//   - A hard link must point at a regular file that this extraction wrote
-//     (or hard-linked) earlier; anything else, a symbolic link included,
-//     is rejected (ErrUnsafe). linkat is called without
+//   - A hard link must point at a regular file that the same package wrote
+//     (or hard-linked) earlier; anything else, a symbolic link or another
+//     package's file included, is rejected (ErrUnsafe). linkat is called without
 //     AT_SYMLINK_FOLLOW.
 //
 // # Limits

@@ -75,6 +75,12 @@ type Options struct {
 	// means DefaultMaxTotalSize. The decompressed data.tar stream may be at
 	// most twice as large.
 	MaxTotalSize int64
+	// Drop lists paths removed from the package content before they reach
+	// the output directory: DropDocs, DropLocales or absolute globs, with
+	// the syntax and rules of NewDropper. They are matched against final
+	// paths, after UsrMerge. See the package documentation for hard links
+	// and for what Result reports.
+	Drop []string
 }
 
 // Skipped describes an entry that was deliberately not written.
@@ -104,15 +110,23 @@ type Result struct {
 	Bytes int64
 	// Skipped lists the device nodes and named pipes not written.
 	Skipped []Skipped
+	// Dropped counts the data.tar entries removed by Options.Drop, of any
+	// type, and DroppedBytes the size of the regular files among them.
+	Dropped      int
+	DroppedBytes int64
 }
 
 // String returns a one-line summary such as
-// "perl 5.40.1-6 amd64: 1234 files, 56 dirs, 7 links".
+// "perl 5.40.1-6 amd64: 1234 files, 56 dirs, 7 links", followed by
+// ", N skipped" and ", N dropped (B bytes)" when there are such entries.
 func (r *Result) String() string {
 	s := fmt.Sprintf("%s %s %s: %d files, %d dirs, %d links",
 		r.Package, r.Version, r.Architecture, r.Files, r.Dirs, r.Symlinks+r.Hardlinks)
 	if len(r.Skipped) > 0 {
 		s += fmt.Sprintf(", %d skipped", len(r.Skipped))
+	}
+	if r.Dropped > 0 {
+		s += fmt.Sprintf(", %d dropped (%d bytes)", r.Dropped, r.DroppedBytes)
 	}
 	return s
 }
@@ -167,27 +181,108 @@ var mergedDirs = map[string]bool{
 // Extract reads a .deb from r, as a stream, and writes its data tree
 // beneath outDir, which must exist and should be empty. See the package
 // documentation for the policy. Errors are of type *Error.
+//
+// It is NewLayer, Layer.Extract and Layer.Close for one package.
 func Extract(r io.Reader, outDir string, opt Options) (*Result, error) {
+	l, err := NewLayer(outDir, opt)
+	if err != nil {
+		return nil, err
+	}
+	res, err := l.Extract(r)
+	if cerr := l.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// A Layer extracts several packages, in order, into one output directory
+// that becomes one image layer, with dpkg's semantics for what they share:
+// a later package's file, link or symbolic link replaces an earlier
+// package's non-directory at the same path, a directory replaces a
+// non-directory, and a directory is never replaced by a non-directory
+// (an error wrapping ErrConflict that names both packages). Directories
+// shared by several packages get the metadata of the last package that
+// lists them. Hard links may only point at files of the same package.
+//
+// The metadata of every directory is applied by Close, once all packages
+// are written, so that later packages do not disturb it: Close must be
+// called, also after an error.
+type Layer struct {
+	opt  Options
+	drop *Dropper
+	t    *tree
+}
+
+// NewLayer opens outDir, which must exist and should be empty, for
+// extraction with opt. Errors are of type *Error.
+func NewLayer(outDir string, opt Options) (*Layer, error) {
 	if opt.MaxFileSize <= 0 {
 		opt.MaxFileSize = DefaultMaxFileSize
 	}
 	if opt.MaxTotalSize <= 0 {
 		opt.MaxTotalSize = DefaultMaxTotalSize
 	}
-	x := &extractor{opt: opt, res: &Result{}}
-	if err := x.run(bufio.NewReaderSize(r, 1<<20), outDir); err != nil {
+	drop, err := NewDropper(opt.Drop...)
+	if err != nil {
+		return nil, &Error{Member: "options", Err: err}
+	}
+	t, err := openTree(outDir)
+	if err != nil {
+		return nil, &Error{Member: "output directory", Err: err}
+	}
+	return &Layer{opt: opt, drop: drop, t: t}, nil
+}
+
+// Extract reads a .deb from r, as a stream, and writes its data tree into
+// the layer. Errors are of type *Error; after an error the layer should
+// be closed and discarded.
+func (l *Layer) Extract(r io.Reader) (*Result, error) {
+	if l.t == nil {
+		return nil, &Error{Member: "output directory", Err: errors.New("layer is closed")}
+	}
+	x := &extractor{opt: l.opt, drop: l.drop, res: &Result{}, t: l.t}
+	l.t.regular = map[string]bool{}
+	l.t.pkg = ""
+	if err := x.run(bufio.NewReaderSize(r, 1<<20)); err != nil {
 		return nil, err
 	}
 	return x.res, nil
 }
 
+// Close applies the metadata of the directories written by all packages,
+// deepest first, and releases the output directory. Errors are of type
+// *Error.
+func (l *Layer) Close() error {
+	if l.t == nil {
+		return nil
+	}
+	t := l.t
+	l.t = nil
+	defer t.close()
+	if err := t.finish(); err != nil {
+		return &Error{Member: "output directory", Err: err}
+	}
+	return nil
+}
+
 type extractor struct {
 	opt   Options
+	drop  *Dropper
 	res   *Result
 	t     *tree
 	total int64
 
 	controlMTime, md5sumsMTime time.Time
+
+	// Regular files dropped by Options.Drop are kept under the staging
+	// directory until the end of the package, in case a kept hard link
+	// points at them: staged maps a dropped file or hard link path to
+	// the path holding its bytes.
+	staged  map[string]string
+	nstaged int
 }
 
 func (x *extractor) clamp(t time.Time) time.Time {
@@ -207,7 +302,7 @@ func nextMember(a *arReader) (string, *arMember, error) {
 	}
 }
 
-func (x *extractor) run(br *bufio.Reader, outDir string) error {
+func (x *extractor) run(br *bufio.Reader) error {
 	arErr := func(err error) error { return &Error{Member: "ar archive", Err: err} }
 	a, err := newArReader(br)
 	if err != nil {
@@ -254,23 +349,19 @@ func (x *extractor) run(br *bufio.Reader, outDir string) error {
 	}
 	x.res.DataMember = name
 
-	t, err := openTree(outDir)
-	if err != nil {
-		return &Error{Member: name, Err: err}
+	x.t.implicitMTime = x.controlMTime
+	x.t.pkg = x.res.Package
+	err = x.readData(name, m)
+	if cerr := x.unstage(); err == nil && cerr != nil {
+		err = &Error{Member: name, Err: cerr}
 	}
-	defer t.close()
-	t.implicitMTime = x.controlMTime
-	x.t = t
-	if err := x.readData(name, m); err != nil {
+	if err != nil {
 		return err
 	}
 	if x.opt.DpkgStatus {
 		if err := x.writeStatus(); err != nil {
 			return &Error{Member: "control.tar", Err: err}
 		}
-	}
-	if err := t.finish(); err != nil {
-		return &Error{Member: name, Err: err}
 	}
 	return nil
 }
@@ -279,7 +370,7 @@ func (x *extractor) run(br *bufio.Reader, outDir string) error {
 // outDir with the same policy as Extract. The frontend's generated files
 // (accounts, /tmp 1777, FILE and MKDIR entries) go through it, because a
 // BuildKit FileOp cannot make setuid, setgid or sticky modes. Options.UsrMerge
-// and Options.DpkgStatus do not apply.
+// Options.DpkgStatus and Options.Drop do not apply.
 func ExtractTar(r io.Reader, outDir string, opt Options) (*Result, error) {
 	if opt.MaxFileSize <= 0 {
 		opt.MaxFileSize = DefaultMaxFileSize
@@ -287,7 +378,7 @@ func ExtractTar(r io.Reader, outDir string, opt Options) (*Result, error) {
 	if opt.MaxTotalSize <= 0 {
 		opt.MaxTotalSize = DefaultMaxTotalSize
 	}
-	opt.UsrMerge, opt.DpkgStatus = false, false
+	opt.UsrMerge, opt.DpkgStatus, opt.Drop = false, false, nil
 	x := &extractor{opt: opt, res: &Result{}}
 	t, err := openTree(outDir)
 	if err != nil {
@@ -520,6 +611,14 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	if x.drop != nil && len(x.drop.rules) > 0 {
+		if first, _, _ := strings.Cut(p, "/"); first == stagingDir {
+			return fmt.Errorf("%w: %s is a name reserved for dropped files", ErrFormat, stagingDir)
+		}
+		if x.drop.Dropped("/"+p, isDir || h.Typeflag == tar.TypeSymlink) {
+			return x.dropEntry(h, p, md, r)
+		}
+	}
 	switch h.Typeflag {
 	case tar.TypeDir:
 		if err := x.t.dir(p, md); err != nil {
@@ -527,11 +626,8 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		}
 		x.res.Dirs++
 	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
-		if h.Size > x.opt.MaxFileSize {
-			return fmt.Errorf("%w: %d bytes, more than the %d allowed for one file", ErrLimit, h.Size, x.opt.MaxFileSize)
-		}
-		if x.total+h.Size > x.opt.MaxTotalSize {
-			return fmt.Errorf("%w: files add up to more than %d bytes", ErrLimit, x.opt.MaxTotalSize)
+		if err := x.checkSize(h.Size); err != nil {
+			return err
 		}
 		n, err := x.t.file(p, md, r, h.Size)
 		x.total += n
@@ -555,6 +651,9 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		}
 		if x.opt.UsrMerge {
 			target, _ = usrMerge(target, false)
+		}
+		if s, ok := x.staged[target]; ok {
+			target = s
 		}
 		if err := x.t.hardlink(p, target); err != nil {
 			return err
@@ -592,4 +691,77 @@ func (x *extractor) writeStatus() error {
 		}
 	}
 	return nil
+}
+
+// stagingDir is the top-level directory of the output directory that
+// holds the regular files dropped by Options.Drop while a package is
+// extracted. Package entries beneath it are rejected when Drop is set.
+const stagingDir = ".distrofile-dropped"
+
+// checkSize applies the size limits to a regular file of size bytes.
+func (x *extractor) checkSize(size int64) error {
+	if size > x.opt.MaxFileSize {
+		return fmt.Errorf("%w: %d bytes, more than the %d allowed for one file", ErrLimit, size, x.opt.MaxFileSize)
+	}
+	if x.total+size > x.opt.MaxTotalSize {
+		return fmt.Errorf("%w: files add up to more than %d bytes", ErrLimit, x.opt.MaxTotalSize)
+	}
+	return nil
+}
+
+// dropEntry handles an entry that Options.Drop removes. Nothing is written
+// for directories and symbolic links. A regular file is written to the
+// staging directory, so that a kept hard link to it later in the package
+// still gets its bytes; a dropped hard link is remembered as an alias of
+// its target for the same reason.
+func (x *extractor) dropEntry(h *tar.Header, p string, md meta, r io.Reader) error {
+	if x.staged == nil {
+		x.staged = map[string]string{}
+	}
+	switch h.Typeflag {
+	case tar.TypeDir, tar.TypeSymlink:
+	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
+		if err := x.checkSize(h.Size); err != nil {
+			return err
+		}
+		s := stagingDir + "/" + strconv.Itoa(x.nstaged)
+		x.nstaged++
+		n, err := x.t.file(s, md, r, h.Size)
+		x.total += n
+		if err != nil {
+			return err
+		}
+		x.staged[p] = s
+		x.res.DroppedBytes += n
+	case tar.TypeLink:
+		target, err := entryPath(h.Linkname)
+		if err != nil {
+			return fmt.Errorf("hard link target %s: %w", quote(h.Linkname), err)
+		}
+		if x.opt.UsrMerge {
+			target, _ = usrMerge(target, false)
+		}
+		if s, ok := x.staged[target]; ok {
+			target = s
+		}
+		if !x.t.regular[target] {
+			return fmt.Errorf("%w: hard link target %s is not a regular file extracted earlier", ErrUnsafe, target)
+		}
+		x.staged[p] = target
+	default:
+		return fmt.Errorf("%w: unsupported tar entry type %q", ErrFormat, h.Typeflag)
+	}
+	x.res.Dropped++
+	return nil
+}
+
+// unstage removes the staging directory: the dropped files' bytes remain
+// only where kept hard links point at them.
+func (x *extractor) unstage() error {
+	if x.nstaged == 0 {
+		return nil
+	}
+	n := x.nstaged
+	x.nstaged, x.staged = 0, nil
+	return x.t.removeStaging(stagingDir, n)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,9 +39,11 @@ type tree struct {
 	names []string
 	fds   []int
 
-	dirs          map[string]meta // directory metadata applied by finish
-	regular       map[string]bool // regular files written by this extraction
-	implicitMTime time.Time       // mtime for directories created implicitly
+	dirs          map[string]meta   // directory metadata applied by finish
+	regular       map[string]bool   // regular files written by this package
+	implicitMTime time.Time         // mtime for directories created implicitly
+	pkg           string            // the package being extracted, for errors
+	owner         map[string]string // the package that created each directory
 	buf           []byte
 }
 
@@ -53,16 +56,56 @@ func openTree(dir string) (*tree, error) {
 		root:    fd,
 		dirs:    map[string]meta{},
 		regular: map[string]bool{},
+		owner:   map[string]string{},
 		buf:     make([]byte, 1<<20),
 	}, nil
 }
 
 func (t *tree) close() {
+	t.dropCache()
+	unix.Close(t.root)
+}
+
+// dropCache closes the cached parent directory descriptors.
+func (t *tree) dropCache() {
 	for _, fd := range t.fds {
 		unix.Close(fd)
 	}
 	t.fds, t.names = nil, nil
-	unix.Close(t.root)
+}
+
+// created records that the current package created directory p.
+func (t *tree) created(p string) {
+	if _, ok := t.owner[p]; !ok {
+		t.owner[p] = t.pkg
+	}
+}
+
+// removeStaging removes the top-level directory dir and the files named
+// 0, 1, ... n-1 in it, and forgets them.
+func (t *tree) removeStaging(dir string, n int) error {
+	t.dropCache()
+	fd, err := unix.Openat(t.root, dir, openDirFlags, 0)
+	if err == unix.ENOENT {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	for i := 0; i < n; i++ {
+		name := strconv.Itoa(i)
+		if err := unix.Unlinkat(fd, name, 0); err != nil && err != unix.ENOENT {
+			return fmt.Errorf("remove %s/%s: %w", dir, name, err)
+		}
+		delete(t.regular, dir+"/"+name)
+	}
+	if err := unix.Unlinkat(t.root, dir, unix.AT_REMOVEDIR); err != nil {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	delete(t.dirs, dir)
+	delete(t.owner, dir)
+	return nil
 }
 
 // split returns the directory components and the base name of p.
@@ -116,6 +159,7 @@ func (t *tree) openDir(parent int, comps []string, create bool) (int, error) {
 		if _, ok := t.dirs[p]; !ok {
 			t.dirs[p] = meta{mode: 0755, mtime: t.implicitMTime}
 		}
+		t.created(p)
 		fd, err = unix.Openat(parent, name, openDirFlags, 0)
 	}
 	if err == nil {
@@ -147,6 +191,9 @@ func (t *tree) clear(pfd int, base, p string, dir bool) (bool, error) {
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		if dir {
 			return true, nil
+		}
+		if o := t.owner[p]; o != "" && o != t.pkg {
+			return false, fmt.Errorf("%w: package %s would replace directory %s of package %s with a non-directory", ErrConflict, t.pkg, p, o)
 		}
 		return false, fmt.Errorf("%w: would replace directory %s with a non-directory", ErrConflict, p)
 	}
@@ -183,6 +230,7 @@ func (t *tree) dir(p string, m meta) error {
 		if err := unix.Mkdirat(pfd, base, 0755); err != nil {
 			return fmt.Errorf("mkdir %s: %w", p, err)
 		}
+		t.created(p)
 	}
 	t.dirs[p] = m
 	return nil

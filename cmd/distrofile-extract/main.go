@@ -1,4 +1,4 @@
-// Command distrofile-extract unpacks one Debian binary package into a
+// Command distrofile-extract unpacks Debian binary packages into a
 // directory. It is the extraction helper of the Distrofile frontend: a
 // static binary (CGO_ENABLED=0) that runs as the only file of a scratch
 // root file system, without network, writing into an empty output mount
@@ -7,13 +7,34 @@
 //
 // Usage:
 //
-//	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] IN.deb OUTDIR
+//	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR
 //	distrofile-extract --tar [--max-mtime=UNIX] IN.tar OUTDIR
+//	distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //
-// On success it prints one summary line, e.g.
-// "perl 5.40.1-6 amd64: 1234 files, 56 dirs, 7 links"; on failure it
-// prints "distrofile-extract: <error>" on standard error and exits 1.
-// The extraction policy is that of package debextract.
+// The first form extracts one or more packages, in order, into OUTDIR as
+// one layer (debextract.Layer): a later package's file replaces an
+// earlier one's, a directory is never replaced by a non-directory.
+// --drop removes paths from every package: "docs", "locales" or an
+// absolute glob ("/usr/share/doc/*", "/usr/**/*.mo"); it may be repeated.
+// It prints one summary line per package, e.g.
+// "perl 5.40.1-6 amd64: 1234 files, 56 dirs, 7 links" (with
+// ", 12 dropped (3456 bytes)" when --drop removed something).
+//
+// The second form writes an uncompressed tar of generated files
+// (debextract.ExtractTar).
+//
+// The third form reads the merged image root mounted (read-only) at ROOT
+// and writes into OUTDIR what update-ca-certificates writes on a fresh
+// install with every certificate enabled (package cacerts):
+// etc/ca-certificates.conf, etc/ssl/certs/ca-certificates.crt and the
+// .pem and hash links, with modification time --max-mtime (0 when not
+// given). It prints one summary line, e.g.
+// "ca-certificates: 146 certificates (0 local), 146 .pem links, 146 hash links",
+// and what update-ca-certificates or openssl rehash would warn about on
+// standard error.
+//
+// On failure it prints "distrofile-extract: <error>" on standard error and
+// exits 1. The extraction policy is that of package debextract.
 package main
 
 import (
@@ -25,6 +46,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debextract"
+	"github.com/distrofile/distrofile/debextract/cacerts"
 )
 
 func main() {
@@ -38,40 +60,121 @@ func main() {
 	}
 }
 
+const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR
+       distrofile-extract --tar [--max-mtime=UNIX] IN.tar OUTDIR
+       distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR`
+
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("distrofile-extract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	usrMerge := fs.Bool("usrmerge", false, "move /bin, /sbin and /lib* contents under /usr and drop those directories")
-	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums")
+	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums for each package")
 	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
+	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
 	maxMTime := fs.Int64("max-mtime", -1, "clamp modification times to this Unix time (e.g. SOURCE_DATE_EPOCH); negative: no clamping")
+	var drop []string
+	fs.Func("drop", `remove paths from the packages: "docs", "locales" or an absolute glob (repeatable)`, func(s string) error {
+		if err := debextract.ValidateDrop(s); err != nil {
+			return err
+		}
+		drop = append(drop, s)
+		return nil
+	})
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] IN.deb OUTDIR\n       distrofile-extract --tar [--max-mtime=UNIX] IN.tar OUTDIR")
+		fmt.Fprintln(stderr, usage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return fmt.Errorf("want 2 arguments, IN.deb and OUTDIR; got %d", fs.NArg())
-	}
-	opt := debextract.Options{UsrMerge: *usrMerge, DpkgStatus: *dpkgStatus}
+	opt := debextract.Options{UsrMerge: *usrMerge, DpkgStatus: *dpkgStatus, Drop: drop}
 	if *maxMTime >= 0 {
 		opt.MaxMTime = time.Unix(*maxMTime, 0)
 	}
-	f, err := os.Open(fs.Arg(0))
+	if *plainTar && *caCerts {
+		fs.Usage()
+		return errors.New("--tar and --ca-certificates exclude each other")
+	}
+	if (*plainTar || *caCerts) && (*usrMerge || *dpkgStatus || len(drop) > 0) {
+		fs.Usage()
+		return errors.New("--usrmerge, --dpkg-status and --drop apply to packages only")
+	}
+	switch {
+	case *plainTar || *caCerts:
+		if fs.NArg() != 2 {
+			fs.Usage()
+			return fmt.Errorf("want 2 arguments; got %d", fs.NArg())
+		}
+	case fs.NArg() < 2:
+		fs.Usage()
+		return fmt.Errorf("want at least 2 arguments, IN.deb... and OUTDIR; got %d", fs.NArg())
+	}
+	out := fs.Arg(fs.NArg() - 1)
+
+	if *caCerts {
+		return caCertificates(fs.Arg(0), out, *maxMTime, stdout, stderr)
+	}
+	if *plainTar {
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		res, err := debextract.ExtractTar(f, out, opt)
+		if err != nil {
+			return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		}
+		_, err = fmt.Fprintln(stdout, res)
+		return err
+	}
+
+	l, err := debextract.NewLayer(out, opt)
+	if err != nil {
+		return err
+	}
+	for _, in := range fs.Args()[:fs.NArg()-1] {
+		if err := extractOne(l, in, stdout); err != nil {
+			l.Close()
+			return err
+		}
+	}
+	return l.Close()
+}
+
+func extractOne(l *debextract.Layer, in string, stdout io.Writer) error {
+	f, err := os.Open(in)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	extract := debextract.Extract
-	if *plainTar {
-		extract = debextract.ExtractTar
-	}
-	res, err := extract(f, fs.Arg(1), opt)
+	res, err := l.Extract(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	_, err = fmt.Fprintln(stdout, res)
+	return err
+}
+
+// caCertificates builds the CA files of the image root and writes them
+// through debextract.ExtractTar, with the same safety as everything else.
+func caCertificates(root, out string, maxMTime int64, stdout, stderr io.Writer) error {
+	res, err := cacerts.Build(root, cacerts.Options{})
+	if err != nil {
+		return fmt.Errorf("ca-certificates: %w", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "distrofile-extract: ca-certificates: warning: %s\n", w)
+	}
+	mtime := time.Unix(0, 0)
+	if maxMTime >= 0 {
+		mtime = time.Unix(maxMTime, 0)
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(res.Tar(pw, mtime)) }()
+	_, err = debextract.ExtractTar(pr, out, debextract.Options{MaxMTime: mtime})
+	pr.CloseWithError(errors.New("extraction stopped"))
+	if err != nil {
+		return fmt.Errorf("ca-certificates: %w", err)
 	}
 	_, err = fmt.Fprintln(stdout, res)
 	return err

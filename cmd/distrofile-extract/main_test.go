@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,5 +131,177 @@ func TestScratchRoot(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(root, "out/etc/motd")); err != nil || string(got) != "hi\n" {
 		t.Fatalf("motd %q %v", got, err)
+	}
+}
+
+func runCmd(t *testing.T, bin string, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Env = []string{}
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func writeDeb(t *testing.T, dir, name string, entries ...debtest.Entry) string {
+	t.Helper()
+	p := filepath.Join(dir, name+".deb")
+	d := debtest.Deb{Control: debtest.Control(name, "1.0", "amd64"), Entries: debtest.WithParents(entries), Md5sums: true}
+	if err := os.WriteFile(p, d.MustBytes(), 0644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mkdir(t *testing.T, p string) string {
+	t.Helper()
+	if err := os.MkdirAll(p, 0755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSeveralPackages extracts packages into one layer, with --drop.
+func TestSeveralPackages(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	a := writeDeb(t, dir, "pkg-a",
+		debtest.File("./usr/bin/tool", 0755, "a"),
+		debtest.File("./usr/share/doc/pkg-a/copyright", 0644, "MIT"),
+		debtest.File("./usr/share/doc/pkg-a/changelog.gz", 0644, "changes"),
+		debtest.File("./usr/share/locale/de/LC_MESSAGES/a.mo", 0644, "de"),
+	)
+	b := writeDeb(t, dir, "pkg-b",
+		debtest.File("./usr/bin/tool", 0755, "b"),
+		debtest.File("./usr/share/man/man1/tool.1.gz", 0644, "man"),
+		debtest.File("./usr/lib/x/y", 0644, "y"),
+	)
+	c := writeDeb(t, dir, "pkg-c", debtest.File("./usr/lib/x", 0644, "x"))
+
+	out := mkdir(t, filepath.Join(dir, "out"))
+	stdout, stderr, code := runCmd(t, bin, "--dpkg-status", "--drop=docs", "--drop=locales", "--drop=/usr/bin/nothing*", "--max-mtime=1000000000", a, b, out)
+	want := "pkg-a 1.0 amd64: 2 files, 6 dirs, 0 links, 4 dropped (9 bytes)\n" +
+		"pkg-b 1.0 amd64: 2 files, 5 dirs, 0 links, 3 dropped (3 bytes)\n"
+	if code != 0 || stdout != want || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for p, want := range map[string]string{
+		"usr/bin/tool":                     "b",
+		"usr/share/doc/pkg-a/copyright":    "MIT",
+		"usr/lib/x/y":                      "y",
+		"var/lib/dpkg/status.d/pkg-a":      debtest.Control("pkg-a", "1.0", "amd64"),
+		"var/lib/dpkg/status.d/pkg-b":      debtest.Control("pkg-b", "1.0", "amd64"),
+		"usr/share/doc/pkg-a/changelog.gz": "",
+		"usr/share/man":                    "",
+		"usr/share/locale/de":              "",
+	} {
+		got, err := os.ReadFile(filepath.Join(out, p))
+		if want == "" {
+			if err == nil || !os.IsNotExist(err) {
+				t.Errorf("%s not dropped: %v", p, err)
+			}
+			continue
+		}
+		if err != nil || !strings.HasPrefix(string(got), want) {
+			t.Errorf("%s: %q %v", p, got, err)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(out, "var/lib/dpkg/status.d")); err != nil || !fi.ModTime().Equal(time.Unix(1000000000, 0)) {
+		t.Errorf("status.d: %v %v", fi, err)
+	}
+
+	// A directory of one package replaced by another's file: both named.
+	out2 := mkdir(t, filepath.Join(dir, "out2"))
+	stdout, stderr, code = runCmd(t, bin, a, b, c, out2)
+	if code != 1 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stderr, c+": data.tar.xz: ./usr/lib/x: conflicting entry: package pkg-c would replace directory usr/lib/x of package pkg-b with a non-directory") {
+		t.Fatalf("conflict: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+
+	// Bad uses.
+	for _, args := range [][]string{
+		{"--drop=usr/share/doc", a, out},
+		{"--drop=/a/**b", a, out},
+		{"--tar", a, b, out},
+		{"--tar", "--drop=docs", a, out},
+		{"--ca-certificates", "--usrmerge", dir, out},
+		{"--ca-certificates", "--tar", dir, out},
+		{out},
+	} {
+		if _, stderr, code := runCmd(t, bin, args...); code != 1 || !strings.Contains(stderr, "usage:") && !strings.Contains(stderr, "drop pattern") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
+// TestCACertificates runs --ca-certificates on a fake image root.
+func TestCACertificates(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	host, err := os.ReadFile("/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt")
+	if err != nil {
+		t.Skip("no ca-certificates on this machine")
+	}
+	mkdir(t, filepath.Join(root, "usr/share/ca-certificates/mozilla"))
+	if err := os.WriteFile(filepath.Join(root, "usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt"), host, 0644); err != nil {
+		t.Fatal(err)
+	}
+	mkdir(t, filepath.Join(root, "usr/local/share/ca-certificates"))
+	// A local certificate given as a link out of the root: resolved
+	// inside the root, where it does not exist, so it is not read.
+	if err := os.Symlink("/etc/ssl/certs/ca-certificates.crt", filepath.Join(root, "usr/local/share/ca-certificates/host.crt")); err != nil {
+		t.Fatal(err)
+	}
+
+	var outs []string
+	for i := 0; i < 2; i++ {
+		out := mkdir(t, filepath.Join(dir, fmt.Sprint("out", i)))
+		stdout, stderr, code := runCmd(t, bin, "--ca-certificates", "--max-mtime=1700000000", root, out)
+		if code != 0 || stdout != "ca-certificates: 1 certificates (0 local), 1 .pem links, 1 hash links\n" || stderr != "" {
+			t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		outs = append(outs, out)
+	}
+	bundle, err := os.ReadFile(filepath.Join(outs[0], "etc/ssl/certs/ca-certificates.crt"))
+	if err != nil || string(bundle) != string(host) {
+		t.Fatalf("bundle %d bytes, %v", len(bundle), err)
+	}
+	if target, err := os.Readlink(filepath.Join(outs[0], "etc/ssl/certs/ISRG_Root_X1.pem")); err != nil || target != "/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt" {
+		t.Errorf("pem link -> %q %v", target, err)
+	}
+	// ISRG Root X1's subject hash, as in Debian's /etc/ssl/certs.
+	if target, err := os.Readlink(filepath.Join(outs[0], "etc/ssl/certs/4042bcee.0")); err != nil || target != "ISRG_Root_X1.pem" {
+		t.Errorf("hash link -> %q %v", target, err)
+	}
+	conf, err := os.ReadFile(filepath.Join(outs[0], "etc/ca-certificates.conf"))
+	if err != nil || !strings.HasSuffix(string(conf), "#\nmozilla/ISRG_Root_X1.crt\n") || !strings.HasPrefix(string(conf), "# This file lists certificates") {
+		t.Errorf("conf %q %v", conf, err)
+	}
+	// Deterministic: same names, modes and times in both outputs.
+	walk := func(out string) string {
+		var b strings.Builder
+		filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := filepath.Rel(out, p)
+			if r != "." && !fi.ModTime().Equal(time.Unix(1700000000, 0)) {
+				t.Errorf("%s: mtime %v", r, fi.ModTime())
+			}
+			fmt.Fprintf(&b, "%s %v %d\n", r, fi.Mode(), fi.Size())
+			return nil
+		})
+		return b.String()
+	}
+	if a, b := walk(outs[0]), walk(outs[1]); a != b || !strings.Contains(a, "etc/ssl/certs/ca-certificates.crt -rw-r--r--") {
+		t.Errorf("outputs differ or wrong modes:\n%s\n%s", a, b)
 	}
 }
