@@ -55,6 +55,7 @@ func Parse(dt []byte, buildArgs map[string]string) (*Distrofile, error) {
 		buildArgs: buildArgs,
 		global:    newEnv(),
 		df:        &Distrofile{},
+		envs:      map[*Stage][]KeyValue{},
 	}
 	for _, w := range res.Warnings {
 		var rs []parser.Range
@@ -144,6 +145,9 @@ type parseState struct {
 	stageEnv  *env // ARGs and ENVs of the current stage, for expansion
 	stage     *Stage
 	df        *Distrofile
+	// envs are the ENV pairs each stage ends with (inherited ones and the
+	// default PATH included): FROM <stage> expands with its base's ENVs.
+	envs map[*Stage][]KeyValue
 }
 
 func (p *parseState) node(n *parser.Node) error {
@@ -274,6 +278,14 @@ func (p *parseState) from(n *parser.Node) error {
 	st.From = f
 	p.stage = st
 	p.stageEnv = newEnv()
+	inherited := []KeyValue{{"PATH", strings.TrimPrefix(defaultPath, "PATH=")}}
+	if f.Kind == FromStage {
+		inherited = p.envs[f.Stage]
+	}
+	for _, kv := range inherited {
+		p.stageEnv.set(kv.Key, kv.Value)
+	}
+	p.envs[st] = slices.Clone(inherited)
 	p.df.Stages = append(p.df.Stages, st)
 	return nil
 }
@@ -480,6 +492,7 @@ func (p *parseState) command(cmd string, n *parser.Node) (Command, error) {
 			for _, kv := range kvs {
 				p.stageEnv.set(kv.Key, kv.Value)
 			}
+			p.envs[p.stage] = append(p.envs[p.stage], kvs...)
 			return &EnvCmd{loc: l, Pairs: kvs}, nil
 		}
 		return &LabelCmd{loc: l, Pairs: kvs}, nil
