@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/llbgen"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -31,8 +32,6 @@ type LintRule struct {
 //     fetch. TODO: run the resolver in Lint when a Distrofile.lock (which
 //     holds the dependency edges) is present, and report roots that the
 //     edges already reach.
-//   - a DROP that removes the ENTRYPOINT: DROP is not implemented yet (it
-//     stops the build), so there is nothing to check.
 var (
 	RuleDuplicateInstall = LintRule{Name: "DuplicateInstall",
 		Description: "A package is INSTALLed more than once in a stage"}
@@ -42,6 +41,8 @@ var (
 		Description: "USER names an account that neither USERADD/GROUPADD nor the defaults (root, nobody, nonroot) define"}
 	RuleEntrypointNotProvided = LintRule{Name: "EntrypointNotProvided",
 		Description: "The program the image runs is not written by any COPY, FILE or SYMLINK and cannot come from a package"}
+	RuleDropRemovesEntrypoint = LintRule{Name: "DropRemovesEntrypoint",
+		Description: "A DROP removes the program the image runs from the packages"}
 	RuleDuplicateExpose = LintRule{Name: "DuplicateExpose",
 		Description: "A port is EXPOSEd more than once"}
 	RuleWorkdirRelativePath = LintRule{Name: "WorkdirRelativePath",
@@ -53,7 +54,7 @@ var (
 // LintRules lists every rule, in the order they are checked.
 var LintRules = []LintRule{
 	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
-	RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
+	RuleDropRemovesEntrypoint, RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
 }
 
 // LintWarning is one finding of a rule, located on the Distrofile.
@@ -261,6 +262,10 @@ func (l *stageLinter) program() {
 	if provides(l.s.Files, prog) {
 		return
 	}
+	if l.s.Distro != "" && len(l.s.Roots) > 0 && packagePath(prog) {
+		l.dropped(c, what, prog)
+		return
+	}
 	switch {
 	case l.s.Distro == "":
 		l.warn(RuleEntrypointNotProvided, c.Location(), "%s %s: nothing in this stage writes %s, and a stage without a package archive has no packages (COPY it or FILE it)", what, prog, prog)
@@ -268,6 +273,45 @@ func (l *stageLinter) program() {
 		l.warn(RuleEntrypointNotProvided, c.Location(), "%s %s: nothing in this stage writes %s, and the stage INSTALLs no package", what, prog, prog)
 	case !packagePath(prog):
 		l.warn(RuleEntrypointNotProvided, c.Location(), "%s %s: no COPY, FILE or SYMLINK writes %s, and Debian packages do not install there", what, prog, prog)
+	}
+}
+
+// dropped warns when a DROP of the stage (or of its base) removes prog, a
+// path that only packages provide, from the packages.
+func (l *stageLinter) dropped(c Command, what, prog string) {
+	if len(l.s.Drops) == 0 {
+		return
+	}
+	final := path.Clean(prog)
+	if usrMerged(l.s.Distro, l.s.Suite) {
+		// Packages' /bin, /sbin and /lib* entries land under /usr, where
+		// DROP globs are matched.
+		top, _, _ := strings.Cut(strings.TrimPrefix(final, "/"), "/")
+		if top == "bin" || top == "sbin" || strings.HasPrefix(top, "lib") {
+			final = "/usr" + final
+		}
+	}
+	drops := func(glob string) bool {
+		d, err := debextract.NewDropper(glob)
+		return err == nil && d.Dropped(final, false)
+	}
+	for _, x := range l.st.Commands {
+		if d, ok := x.(*DropCmd); ok {
+			for _, g := range d.Globs {
+				if drops(g) {
+					l.warn(RuleDropRemovesEntrypoint, c.Location(), "%s %s: DROP %s on %s removes %s from the packages", what, prog, g, line(d.Location()), final)
+					return
+				}
+			}
+		}
+	}
+	if l.base != nil {
+		for _, g := range l.base.Drops {
+			if drops(g) {
+				l.warn(RuleDropRemovesEntrypoint, c.Location(), "%s %s: DROP %s on the base stage removes %s from the packages", what, prog, g, final)
+				return
+			}
+		}
 	}
 }
 
