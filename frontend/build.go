@@ -211,7 +211,7 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	}
 	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
-		MaxLayers: b.maxLayers, NoMerge: b.noMerge}
+		MaxLayers: b.maxLayers, NoMerge: b.noMerge, IgnoreCache: b.bc.IsNoCache(st.Name)}
 	if b.fixed {
 		opt.MaxMTime = b.epoch
 	}

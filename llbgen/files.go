@@ -185,14 +185,18 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions) (llb.State, e
 	if n > 0 {
 		spec := llb.Scratch().File(llb.Mkfile("/files.tar", 0o644, buf.Bytes(), llb.WithCreatedTime(epoch)),
 			llb.WithCustomName("[distrofile] generated files spec"))
-		es := opt.Helper.Run(
+		runOpts := []llb.RunOption{
 			llb.Args([]string{helperInRoot, "--tar", "--max-mtime=" + strconv.FormatInt(epoch.Unix(), 10), "/in/files.tar", "/out"}),
 			llb.Network(pb.NetMode_NONE),
 			llb.Platform(opt.BuildPlatform),
 			llb.ReadonlyRootFS(),
 			llb.AddMount("/in", spec, llb.Readonly),
 			llb.WithCustomName("[distrofile] generated files"),
-		)
+		}
+		if opt.IgnoreCache {
+			runOpts = append(runOpts, llb.IgnoreCache)
+		}
+		es := opt.Helper.Run(runOpts...)
 		layer = es.AddMount("/out", llb.Scratch())
 	}
 	var fa *llb.FileAction

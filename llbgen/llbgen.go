@@ -68,6 +68,10 @@ type ExtractOptions struct {
 	// NoMerge stacks layers with copies instead of llb.Merge, for builders
 	// that lack MergeOp.
 	NoMerge bool
+	// IgnoreCache re-runs every extraction and the generated files
+	// (--no-cache). Fetches pinned by sha256 stay cached: their content
+	// cannot differ.
+	IgnoreCache bool
 }
 
 // Package is a resolved package with the LLB constraints (source location)
@@ -125,6 +129,9 @@ func ExtractGroup(pkgs []Package, opt ExtractOptions) (llb.State, error) {
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
 		llb.ReadonlyRootFS(),
+	}
+	if opt.IgnoreCache {
+		runOpts = append(runOpts, llb.IgnoreCache)
 	}
 	var labels []string
 	for i, p := range pkgs {
