@@ -26,12 +26,9 @@ type LintRule struct {
 // of the stage evaluation, not rules; these rules catch Distrofiles that
 // build but probably do not do what their author meant.
 //
-// Not checked yet:
-//   - a package that is already pulled in by the closure of another INSTALL
-//     root: that needs the archive indexes, which --call=check does not
-//     fetch. TODO: run the resolver in Lint when a Distrofile.lock (which
-//     holds the dependency edges) is present, and report roots that the
-//     edges already reach.
+// An INSTALL root that the closure of another root already pulls in needs
+// the dependency edges: lintLocked (RuleInstallPulledIn) reads them from a
+// Distrofile.lock.
 var (
 	RuleDuplicateInstall = LintRule{Name: "DuplicateInstall",
 		Description: "A package is INSTALLed more than once in a stage"}
@@ -51,10 +48,12 @@ var (
 		Description: "ENV PATH does not contain /usr/bin, where packages install their programs"}
 )
 
-// LintRules lists every rule, in the order they are checked.
+// LintRules lists every rule: lintStages checks all but the last,
+// lintLocked the last.
 var LintRules = []LintRule{
 	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
 	RuleDropRemovesEntrypoint, RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
+	RuleInstallPulledIn,
 }
 
 // LintWarning is one finding of a rule, located on the Distrofile.
