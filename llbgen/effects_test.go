@@ -46,3 +46,36 @@ func TestScriptEffects(t *testing.T) {
 		t.Errorf("/etc/localtime without tzdata")
 	}
 }
+
+func TestAlternatives(t *testing.T) {
+	links := func(fs []File) map[string]string {
+		m := map[string]string{}
+		for _, f := range fs {
+			m[f.Path] = f.Target
+		}
+		return m
+	}
+	m := links(Alternatives(map[string]bool{"mawk": true, "gawk": true, "libblas3": true, "netcat-openbsd": true, "openjdk-21-jre-headless": true}, "arm64", true))
+	for path, want := range map[string]string{
+		"/usr/bin/awk":                                     "/etc/alternatives/awk",
+		"/etc/alternatives/awk":                            "/usr/bin/gawk",
+		"/etc/alternatives/nawk":                           "/usr/bin/gawk",
+		"/usr/lib/aarch64-linux-gnu/libblas.so.3":          "/etc/alternatives/libblas.so.3-aarch64-linux-gnu",
+		"/etc/alternatives/libblas.so.3-aarch64-linux-gnu": "/usr/lib/aarch64-linux-gnu/blas/libblas.so.3",
+		"/usr/bin/nc":                                      "/etc/alternatives/nc",
+		"/etc/alternatives/java":                           "/usr/lib/jvm/java-21-openjdk-arm64/bin/java",
+	} {
+		if m[path] != want {
+			t.Errorf("%s -> %q, want %q", path, m[path], want)
+		}
+	}
+	if _, ok := m["/bin/nc"]; ok {
+		t.Errorf("/bin/nc written under the usrmerge link")
+	}
+	if got := Alternatives(map[string]bool{"mawk": true}, "amd64", false); links(got)["/etc/alternatives/awk"] != "/usr/bin/mawk" {
+		t.Errorf("mawk alone: %+v", got)
+	}
+	if len(Alternatives(map[string]bool{"perl": true}, "amd64", true)) != 0 {
+		t.Errorf("alternatives for a package not in the table")
+	}
+}
