@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
@@ -50,32 +51,39 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client) dockerui.RequestHand
 			return l, nil
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			res := &lint.LintResults{}
-			idx := res.AddSource(src.SourceMap)
-			df, err := Parse(src.Data, bc.BuildArgs)
-			if err == nil {
-				for _, w := range df.Warnings {
-					res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
-				}
-				var states map[*Stage]*stageState
-				if states, err = evalStages(df); err == nil {
-					for _, w := range lintStages(df, states) {
-						res.AddWarning(w.Rule.Name, w.Rule.Description, w.Rule.URL, w.Message, idx, w.Ranges)
-					}
-				}
-			}
-			if err != nil {
-				var le *LocatedError
-				be := &lint.BuildError{Message: err.Error()}
-				if errors.As(err, &le) {
-					be.Message = le.Err.Error()
-					be.Location = pb.Location{SourceIndex: int32(idx), Ranges: pbRanges(le.Ranges)}
-				}
-				res.Error = be
-			}
-			return res, nil
+			return lintResults(src.Data, src.SourceMap, bc.BuildArgs), nil
 		},
 	}
+}
+
+// lintResults answers --call=check for the Distrofile data (sm is its
+// source map): the parser's warnings, then the lint rules' (see LintRules),
+// or the first error of Parse or the stage evaluation, located.
+func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string) *lint.LintResults {
+	res := &lint.LintResults{}
+	idx := res.AddSource(sm)
+	df, err := Parse(data, buildArgs)
+	if err == nil {
+		for _, w := range df.Warnings {
+			res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
+		}
+		var states map[*Stage]*stageState
+		if states, err = evalStages(df); err == nil {
+			for _, w := range lintStages(df, states) {
+				res.AddWarning(w.Rule.Name, w.Rule.Description, w.Rule.URL, w.Message, idx, w.Ranges)
+			}
+		}
+	}
+	if err != nil {
+		var le *LocatedError
+		be := &lint.BuildError{Message: err.Error()}
+		if errors.As(err, &le) {
+			be.Message = le.Err.Error()
+			be.Location = pb.Location{SourceIndex: int32(idx), Ranges: pbRanges(le.Ranges)}
+		}
+		res.Error = be
+	}
+	return res
 }
 
 func location(rs []parser.Range) *pb.Location {
