@@ -206,6 +206,7 @@ func Extract(r io.Reader, outDir string, opt Options) (*Result, error) {
 // (an error wrapping ErrConflict that names both packages). Directories
 // shared by several packages get the metadata of the last package that
 // lists them. Hard links may only point at files of the same package.
+// The size limits of Options apply to each package; Options.Drop to all.
 //
 // The metadata of every directory is applied by Close, once all packages
 // are written, so that later packages do not disturb it: Close must be

@@ -39,6 +39,16 @@ func fuzzSeeds() [][]byte {
 		}
 		add(debtest.Deb{Entries: tree, DataCompression: c, ControlCompression: cc, Md5sums: true})
 	}
+	docs := debtest.WithParents([]debtest.Entry{
+		debtest.File("./usr/share/doc/p/changelog", 0644, "c"),
+		debtest.File("./usr/share/doc/p/copyright", 0644, "c"),
+		debtest.Hardlink("./usr/share/p/changelog", "./usr/share/doc/p/changelog"),
+		debtest.Hardlink("./usr/share/doc/p/again", "./usr/share/doc/p/changelog"),
+		debtest.Hardlink("./usr/bin/y", "./usr/share/doc/p/again"),
+		debtest.File("./usr/lib/locale/C.utf8/LC_CTYPE", 0644, "l"),
+		debtest.File("./usr/share/locale/de/x.mo", 0644, "m"),
+	})
+	add(debtest.Deb{Entries: docs, DataCompression: "none", ControlCompression: "none"})
 	hostile := [][]debtest.Entry{
 		{debtest.Symlink("./evil", "/"), debtest.File("./evil/etc/passwd", 0644, "x")},
 		{debtest.Symlink("./up", ".."), debtest.File("./up/x", 0644, "x")},
@@ -72,6 +82,9 @@ func FuzzExtract(f *testing.F) {
 		if flags&4 != 0 {
 			opt.MaxMTime = t2020
 		}
+		if flags&8 != 0 {
+			opt.Drop = []string{DropDocs, DropLocales, "/usr/bin/y", "/sbin/**", "/tmp"}
+		}
 		res, err := Extract(bytes.NewReader(data), e.out, opt)
 		if err == nil && res == nil {
 			t.Fatal("nil result without error")
@@ -82,6 +95,9 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 		e.checkOutside(t)
+		if flags&8 != 0 && exists(filepath.Join(e.out, stagingDir)) {
+			t.Error("staging directory left behind")
+		}
 		// Only directories, regular files and symbolic links are written.
 		filepath.WalkDir(e.out, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -94,6 +110,91 @@ func FuzzExtract(f *testing.F) {
 		})
 		if fi, err := os.Lstat(e.out); err != nil || fi.Mode() != fs.ModeDir|0755 {
 			t.Errorf("output directory changed: %v %v", fi.Mode(), err)
+		}
+	})
+}
+
+// naiveMatch is the obvious recursive definition of glob matching, for
+// FuzzDropper to check the dynamic programme against.
+func naiveMatch(g glob, comps []string) bool {
+	if len(g) == 0 {
+		return len(comps) == 0
+	}
+	if g[0] == "**" {
+		min := 0
+		if len(g) == 1 {
+			min = 1 // a final "**" matches one or more components
+		}
+		for k := min; k <= len(comps); k++ {
+			if naiveMatch(g[1:], comps[k:]) {
+				return true
+			}
+		}
+		return false
+	}
+	return len(comps) > 0 && componentMatch(g[0], comps[0]) && naiveMatch(g[1:], comps[1:])
+}
+
+// FuzzDropper checks that the glob compiler and matcher never panic, that
+// the matcher agrees with naiveMatch on every prefix of the path, that a
+// dropped path drops its subtree and that the root is never dropped.
+func FuzzDropper(f *testing.F) {
+	for _, s := range [][2]string{
+		{"/usr/share/doc/*", "/usr/share/doc/x/y"},
+		{"/usr/**/*.mo", "/usr/share/locale/de/LC_MESSAGES/x.mo"},
+		{"/a/**/b/**", "/a/b/c/b/d"},
+		{"/[a-c]?/\\*", "/bz/*"},
+		{"docs", "/usr/share/doc/p/copyright"},
+		{"locales", "/usr/lib/locale/C.utf8/LC_CTYPE"},
+		{"/**/**/x", "/x"},
+		{"/[", "/["},
+	} {
+		f.Add(s[0], s[1], false)
+	}
+	f.Fuzz(func(t *testing.T, spec, p string, container bool) {
+		d, err := NewDropper(spec)
+		if err != nil {
+			if d != nil {
+				t.Fatal("dropper and error")
+			}
+			if ValidateDrop(spec) == nil {
+				t.Fatal("ValidateDrop disagrees")
+			}
+			return
+		}
+		if d.Dropped("/", container) || d.Dropped("", container) {
+			t.Fatal("root dropped")
+		}
+		var comps []string
+		for _, c := range strings.Split(p, "/") {
+			if c != "" {
+				comps = append(comps, c)
+			}
+		}
+		if len(comps) > 12 {
+			comps = comps[:12]
+		}
+		dropped := d.Dropped("/"+strings.Join(comps, "/"), container)
+		if _, preset := presets[spec]; !preset {
+			g := d.rules[0].drop[0]
+			pre := g.prefixes(comps)
+			found := false
+			for i := range pre {
+				if want := naiveMatch(g, comps[:i]); pre[i] != want {
+					t.Fatalf("%q on %q: prefixes[%d] = %v, naive %v", spec, comps[:i], i, pre[i], want)
+				}
+				found = found || i > 0 && pre[i]
+			}
+			if dropped != found {
+				t.Fatalf("Dropped = %v, prefixes say %v", dropped, found)
+			}
+		}
+		if dropped && len(comps) > 0 {
+			_, preset := presets[spec]
+			child := "/" + strings.Join(append(comps, "child"), "/")
+			if !preset && !d.Dropped(child, container) {
+				t.Fatalf("%s dropped but not %s", p, child)
+			}
 		}
 	})
 }
