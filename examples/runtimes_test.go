@@ -157,3 +157,30 @@ func TestE2ENginx(t *testing.T) {
 		t.Errorf("the nginx step failed after serving: %v\n%s", r.err, r.out)
 	}
 }
+
+// TestE2EBig builds examples/big (~150 packages, beyond the 64-layer
+// budget) and runs several of its programs.
+func TestE2EBig(t *testing.T) {
+	e := e2eEnv(t)
+	image, layers, size := buildExample(t, e, "big")
+	if layers > 64 {
+		t.Errorf("%d package layers, want at most 64", layers)
+	}
+	t.Logf("examples/big: %d package layers, %.0f MB", layers, float64(size)/1e6)
+	for _, c := range []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"/usr/bin/python3", "-c", "import numpy; print('numpy', numpy.dot(numpy.ones(3), numpy.ones(3)))"}, "numpy 3.0"},
+		{[]string{"/usr/bin/ruby", "-e", "puts 'ruby ' + (6*7).to_s"}, "ruby 42"},
+		{[]string{"/usr/bin/git", "--version"}, "git version"},
+		{[]string{"/usr/bin/curl", "--version"}, "curl "},
+		{[]string{"/usr/bin/jq", "-n", "1+1"}, "2"},
+		{[]string{"/usr/bin/psql", "--version"}, "psql (PostgreSQL)"},
+	} {
+		out, err := runIn(t, image, c.argv...)
+		if err != nil || !strings.Contains(out, c.want) {
+			t.Errorf("%v: %v\n%s", c.argv, err, out)
+		}
+	}
+}
