@@ -21,6 +21,26 @@ func TestHost(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
+	// The configuration a fresh install would write: the host's, unless
+	// certificates were deselected or added since.
+	ir, err := openImageRoot("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := ir.findCRT(CertsDir, false)
+	ir.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range found {
+		found[i] = strings.TrimPrefix(found[i], CertsDir+"/")
+	}
+	if fresh := FreshConfig(found); bytes.Equal(fresh, conf) {
+		t.Logf("%s: identical to a fresh install's, %d certificates", ConfPath, len(found))
+	} else if !bytes.Contains(conf, []byte("\n!")) {
+		t.Errorf("%s differs from FreshConfig:\n%s", ConfPath, fresh)
+	}
+
 	res, err := Build("/", Options{Config: conf})
 	if err != nil {
 		t.Fatal(err)
