@@ -155,14 +155,15 @@ func TestE2ESourceAndTamperedDeb(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		name, pkg, want string
-		ok              bool
+		name, pkg, flag, want string
+		ok                    bool
 	}{
-		{"good", "hello", "", true},
-		{"tampered", "evil", "evil 1.0-1", false},
+		{"good", "hello", "--keyring=keys/archive.asc", "", true},
+		{"insecure", "hello", "--insecure", "is --insecure: its InRelease signature is NOT checked", true},
+		{"tampered", "evil", "--keyring=keys/archive.asc", "evil 1.0-1", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL %s\n", srv.URL, tc.pkg))
+			dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main %s\nINSTALL %s\n", srv.URL, tc.flag, tc.pkg))
 			if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -171,8 +172,8 @@ func TestE2ESourceAndTamperedDeb(t *testing.T) {
 			}
 			out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly", ".")
 			if tc.ok {
-				if err != nil {
-					t.Fatalf("%v\n%s", err, out)
+				if err != nil || !strings.Contains(out, tc.want) {
+					t.Fatalf("%v (want %q in the output)\n%s", err, tc.want, out)
 				}
 				return
 			}

@@ -177,8 +177,11 @@ func (b *builder) plan(ctx context.Context, st *Stage, s *stageState) (*stagePla
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range p.insecureWarnings() {
-		b.src.Warn(ctx, w, client.WarnOpts{Level: 2, Range: pbRanges(s.FromRanges)})
+	for _, c := range s.Sources {
+		if c.Insecure {
+			b.src.Warn(ctx, fmt.Sprintf("SOURCE %s %s is --insecure: its InRelease signature is NOT checked", c.URL, c.Suite),
+				client.WarnOpts{Level: 1, Range: pbRanges(c.Location())})
+		}
 	}
 	if b.plans == nil {
 		b.plans = map[*Stage]*stagePlan{}

@@ -206,17 +206,6 @@ func (p *stagePlan) client(base *debresolve.Client) *debresolve.Client {
 	return &debresolve.Client{Fetcher: base.Fetcher, Keyring: base.Keyring, Logf: base.Logf, IgnoreValidUntil: true, Now: func() time.Time { return t }}
 }
 
-// insecureWarnings lists the stage's sources that are not verified.
-func (p *stagePlan) insecureWarnings() []string {
-	var w []string
-	for _, s := range p.sources {
-		if s.Insecure {
-			w = append(w, fmt.Sprintf("SOURCE %s %s is --insecure: its InRelease signature is NOT checked", s.URL, s.Suite))
-		}
-	}
-	return w
-}
-
 // resolvePlan loads the indexes of the plan's sources for arch and
 // resolves the stage's roots; resolver errors are located on the INSTALL
 // lines they are about.
