@@ -112,8 +112,9 @@ func selfSigned(t *testing.T, subject []byte, serial int64) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-// TestDumpForOpenSSL writes the test certificates to $CACERTS_DUMP, to
-// compute the expected hashes with "openssl x509 -subject_hash -noout".
+// TestDumpForOpenSSL writes the test certificates and CRLs to
+// $CACERTS_DUMP, to compute the expected hashes with
+// "openssl x509 -subject_hash -noout" and "openssl crl -hash -noout".
 func TestDumpForOpenSSL(t *testing.T) {
 	dir := os.Getenv("CACERTS_DUMP")
 	if dir == "" {
@@ -121,6 +122,9 @@ func TestDumpForOpenSSL(t *testing.T) {
 	}
 	for name, subj := range testSubjects(t) {
 		if err := os.WriteFile(filepath.Join(dir, name+".crt"), selfSigned(t, subj, 1), 0644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".crl"), testCRL(t, subj), 0644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -211,6 +215,8 @@ func TestBuild(t *testing.T) {
 	symlink(t, ".", filepath.Join(loc, "sub/loop"))
 	symlink(t, "missing.crt", filepath.Join(loc, "dangling.crt"))
 	write(t, filepath.Join(root, "etc/ssl/certs/copied.pem"), copied)
+	write(t, filepath.Join(root, "etc/ssl/certs/two.pem"), append(append([]byte(nil), plain...), unicode...))
+	write(t, filepath.Join(root, "etc/ssl/certs/revoked.CRL"), testCRL(t, subj["plain"]))
 	symlink(t, "copied.pem", filepath.Join(root, "etc/ssl/certs/87f60cec.7")) // a stale hash link: ignored
 
 	res, err := Build(root, Options{})
@@ -245,6 +251,7 @@ func TestBuild(t *testing.T) {
 		opensslHashes["unicode"] + ".0": "Uni=code=_Root.pem",
 		opensslHashes["unicode"] + ".1": "local.pem",
 		opensslHashes["mixed"] + ".0":   "mixed.pem",
+		opensslHashes["plain"] + ".r0":  "revoked.CRL", // issuer hash
 	}
 	var links []string
 	for p, f := range got {
@@ -260,10 +267,10 @@ func TestBuild(t *testing.T) {
 	if len(links) != len(wantLinks) || len(got) != len(wantLinks)+2 {
 		t.Errorf("links %q", links)
 	}
-	if res.Certificates != 6 || res.Local != 2 || res.PEMLinks != 6 || res.HashLinks != 6 {
+	if res.Certificates != 6 || res.Local != 2 || res.PEMLinks != 6 || res.HashLinks != 7 {
 		t.Errorf("summary %s", res)
 	}
-	if !strings.Contains(strings.Join(res.Warnings, "\n"), "skipping duplicate certificate in plain.pem") {
+	if w := strings.Join(res.Warnings, "\n"); !strings.Contains(w, "skipping duplicate certificate in plain.pem") || !strings.Contains(w, "skipping two.pem, it does not contain exactly one") {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 
@@ -330,4 +337,23 @@ func TestPEMName(t *testing.T) {
 			t.Errorf("pemName(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// testCRL returns a PEM CRL whose issuer is the raw name issuer.
+func testCRL(t *testing.T, issuer []byte) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := &x509.Certificate{RawSubject: issuer, SubjectKeyId: []byte{1, 2, 3}, KeyUsage: x509.KeyUsageCRLSign}
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number:     big.NewInt(1),
+		ThisUpdate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		NextUpdate: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+	}, ca, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
 }
