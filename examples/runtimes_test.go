@@ -17,6 +17,13 @@ import (
 // returns the image reference, its package count and its compressed size.
 func buildExample(t *testing.T, e env, name string, args ...string) (string, int, int64) {
 	t.Helper()
+	return buildExampleWith(t, e, name, nil, args...)
+}
+
+// buildExampleWith is buildExample with prepare run on the build context
+// (e.g. to build the example's program into it) before the build.
+func buildExampleWith(t *testing.T, e env, name string, prepare func(dir string), args ...string) (string, int, int64) {
+	t.Helper()
 	src, err := os.ReadFile(filepath.Join(name, "Distrofile"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +45,9 @@ func buildExample(t *testing.T, e env, name string, args ...string) (string, int
 		if err := os.WriteFile(filepath.Join(dir, en.Name()), dt, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if prepare != nil {
+		prepare(dir)
 	}
 	image := e.registry + "/examples/" + name + ":e2e"
 	cmd := append([]string{"-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR=" + e.mirror, "--provenance=false", "--push", "-t", image}, args...)

@@ -215,7 +215,8 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		}
 		files = append(files, f.File)
 	}
-	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch}
+	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch,
+		CACertificates: installed["ca-certificates"]}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
 		MaxLayers: b.maxLayers, NoMerge: b.noMerge, IgnoreCache: b.bc.IsNoCache(st.Name)}
 	if b.fixed {

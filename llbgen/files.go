@@ -151,7 +151,11 @@ func BaseFiles(acc Accounts, arch string, usrMerge bool) []File {
 // every mode, owner and mtime is exact. A directory gets the mode and owner
 // of its last KindDir entry. COPY entries then run as one FileOp on top, so
 // they land in directories that already have their owners.
-func FilesLayer(files []File, epoch time.Time, opt ExtractOptions) (llb.State, error) {
+//
+// When caRoot is given, the same helper run also writes what
+// update-ca-certificates would write for that root (the merged packages and
+// COPYs), so the CA bundle is part of this one layer.
+func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot *llb.State) (llb.State, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	n := 0
@@ -182,16 +186,25 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions) (llb.State, e
 		return llb.State{}, err
 	}
 	layer := llb.Scratch()
-	if n > 0 {
+	if n > 0 || caRoot != nil {
 		spec := llb.Scratch().File(llb.Mkfile("/files.tar", 0o644, buf.Bytes(), llb.WithCreatedTime(epoch)),
 			llb.WithCustomName("[distrofile] generated files spec"))
+		args := []string{helperInRoot, "--tar", "--max-mtime=" + strconv.FormatInt(epoch.Unix(), 10)}
+		name := "[distrofile] generated files"
+		if caRoot != nil {
+			args = append(args, "--ca-certificates-root=/root")
+			name += " and update-ca-certificates"
+		}
 		runOpts := []llb.RunOption{
-			llb.Args([]string{helperInRoot, "--tar", "--max-mtime=" + strconv.FormatInt(epoch.Unix(), 10), "/in/files.tar", "/out"}),
+			llb.Args(append(args, "/in/files.tar", "/out")),
 			llb.Network(pb.NetMode_NONE),
 			llb.Platform(opt.BuildPlatform),
 			llb.ReadonlyRootFS(),
 			llb.AddMount("/in", spec, llb.Readonly),
-			llb.WithCustomName("[distrofile] generated files"),
+			llb.WithCustomName(name),
+		}
+		if caRoot != nil {
+			runOpts = append(runOpts, llb.AddMount("/root", *caRoot, llb.Readonly))
 		}
 		if opt.IgnoreCache {
 			runOpts = append(runOpts, llb.IgnoreCache)
@@ -199,6 +212,15 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions) (llb.State, e
 		es := opt.Helper.Run(runOpts...)
 		layer = es.AddMount("/out", llb.Scratch())
 	}
+	if fa := copyActions(files); fa != nil {
+		layer = layer.File(fa, llb.WithCustomName("[distrofile] COPY"))
+	}
+	return layer, nil
+}
+
+// copyActions returns the COPY entries of files as one chain of FileOp
+// actions, nil when there are none.
+func copyActions(files []File) *llb.FileAction {
 	var fa *llb.FileAction
 	for _, f := range files {
 		if f.Kind != KindCopy {
@@ -228,10 +250,7 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions) (llb.State, e
 			}
 		}
 	}
-	if fa != nil {
-		layer = layer.File(fa, llb.WithCustomName("[distrofile] COPY"))
-	}
-	return layer, nil
+	return fa
 }
 
 // unixMode converts an os.FileMode to tar's unix mode bits.

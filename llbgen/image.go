@@ -2,6 +2,7 @@ package llbgen
 
 import (
 	"fmt"
+
 	"maps"
 	"slices"
 	"time"
@@ -36,6 +37,9 @@ type Plan struct {
 	Config Config
 	// Epoch dates every generated file and the image.
 	Epoch time.Time
+	// CACertificates adds what update-ca-certificates would write to the
+	// generated-files layer (set when ca-certificates is installed).
+	CACertificates bool
 }
 
 // Build returns the image's root state and config. The root is one flat
@@ -49,16 +53,28 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 		}
 		layers = append(layers, st)
 	}
-	files, err := FilesLayer(plan.Files, plan.Epoch, opt)
+	merge := func(layers []llb.State) llb.State {
+		if opt.NoMerge {
+			return copyChain(layers)
+		}
+		return llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[distrofile] merge %d packages and generated files", len(plan.Packages))))
+	}
+	var caRoot *llb.State
+	if plan.CACertificates {
+		// update-ca-certificates reads the packages' certificates and the
+		// local ones a COPY may add under /usr/local/share/ca-certificates.
+		view := layers
+		if fa := copyActions(plan.Files); fa != nil {
+			view = append(slices.Clone(layers), llb.Scratch().File(fa, llb.WithCustomName("[distrofile] COPY (for update-ca-certificates)")))
+		}
+		r := merge(view)
+		caRoot = &r
+	}
+	files, err := FilesLayer(plan.Files, plan.Epoch, opt, caRoot)
 	if err != nil {
 		return llb.State{}, nil, err
 	}
-	layers = append(layers, files)
-	if opt.NoMerge {
-		return copyChain(layers), Image(plan), nil
-	}
-	root := llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[distrofile] merge %d packages and generated files", len(plan.Packages))))
-	return root, Image(plan), nil
+	return merge(append(layers, files)), Image(plan), nil
 }
 
 // copyChain stacks layers with FileOp copies, for builders without MergeOp

@@ -8,7 +8,7 @@
 // Usage:
 //
 //	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR
-//	distrofile-extract --tar [--max-mtime=UNIX] IN.tar OUTDIR
+//	distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT] IN.tar OUTDIR
 //	distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //
 // The first form extracts one or more packages, in order, into OUTDIR as
@@ -21,7 +21,9 @@
 // ", 12 dropped (3456 bytes)" when --drop removed something).
 //
 // The second form writes an uncompressed tar of generated files
-// (debextract.ExtractTar).
+// (debextract.ExtractTar); with --ca-certificates-root it then adds, into
+// the same OUTDIR, what the third form writes for ROOT, so that the
+// generated files and the CA bundle make one layer.
 //
 // The third form reads the merged image root mounted (read-only) at ROOT
 // and writes into OUTDIR what update-ca-certificates writes on a fresh
@@ -61,7 +63,7 @@ func main() {
 }
 
 const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR
-       distrofile-extract --tar [--max-mtime=UNIX] IN.tar OUTDIR
+       distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT] IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR`
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -71,6 +73,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums for each package")
 	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
 	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
+	caRoot := fs.String("ca-certificates-root", "", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root")
 	maxMTime := fs.Int64("max-mtime", -1, "clamp modification times to this Unix time (e.g. SOURCE_DATE_EPOCH); negative: no clamping")
 	var drop []string
 	fs.Func("drop", `remove paths from the packages: "docs", "locales" or an absolute glob (repeatable)`, func(s string) error {
@@ -124,8 +127,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", fs.Arg(0), err)
 		}
-		_, err = fmt.Fprintln(stdout, res)
-		return err
+		if _, err := fmt.Fprintln(stdout, res); err != nil {
+			return err
+		}
+		if *caRoot != "" {
+			return caCertificates(*caRoot, out, *maxMTime, stdout, stderr)
+		}
+		return nil
+	}
+	if *caRoot != "" {
+		fs.Usage()
+		return errors.New("--ca-certificates-root goes with --tar")
 	}
 
 	l, err := debextract.NewLayer(out, opt)
