@@ -248,3 +248,41 @@ func TestE2ELockMultiArch(t *testing.T) {
 		t.Fatalf("fetch vertices: libc6 %d (want 2), tzdata %d (want 1):\n%s", libc, tz, out)
 	}
 }
+
+// TestE2ESnapshotLayout builds FROM debian:trixie@<stamp> against a loopback
+// snapshot service: every default source is read from
+// <root>/debian{,-security}/<stamp>/, and an InRelease that Debian's keys did
+// not sign is refused, naming its URL.
+func TestE2ESnapshotLayout(t *testing.T) {
+	e := e2eEnv(t)
+	const stamp = "20250520T000000Z"
+	date := time.Date(2025, 5, 19, 20, 0, 0, 0, time.UTC)
+	key, err := archivetest.NewKey("not debian", date.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := archivetest.New()
+	for _, s := range []archivetest.Suite{
+		{Root: "archive/debian/" + stamp, Dist: "trixie", Suite: "testing", Date: date, Key: key, Packages: map[string]string{"main/amd64": archivetest.Stanza("hello", "1")}},
+		{Root: "archive/debian/" + stamp, Dist: "trixie-updates", Suite: "testing-updates", Date: date, Key: key, Packages: map[string]string{"main/amd64": ""}},
+		{Root: "archive/debian-security/" + stamp, Dist: "trixie-security", Suite: "testing-security", Date: date, Key: key, Packages: map[string]string{"main/amd64": ""}},
+	} {
+		if err := a.AddSuite(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	dir := withSyntax(t, e, "FROM debian:trixie@"+stamp+"\nINSTALL hello\n")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "--build-arg", "DISTROFILE_SNAPSHOT_MIRROR="+srv.URL+"/archive", "-o", "type=cacheonly", ".")
+	want := "InRelease " + srv.URL + "/archive/debian/" + stamp + "/dists/trixie/InRelease: signature check failed"
+	if err == nil || !strings.Contains(out, want) {
+		t.Fatalf("err %v; want %q in:\n%s", err, want, out)
+	}
+	srv.Close() // waits for the handlers: a.Requests is final
+	for _, p := range []string{"archive/debian/" + stamp + "/dists/trixie-updates/InRelease", "archive/debian-security/" + stamp + "/dists/trixie-security/InRelease"} {
+		if a.Requests[p] == 0 {
+			t.Errorf("%s was not fetched", p)
+		}
+	}
+}
