@@ -201,7 +201,7 @@ type lockState struct {
 // build asks to re-resolve (DISTROFILE_LOCK=update) or writes the lock.
 func (b *builder) loadLock(ctx context.Context) error {
 	switch mode := b.bc.BuildArgs[argLock]; mode {
-	case "update", "ignore":
+	case "update":
 		return nil
 	case "":
 	default:
