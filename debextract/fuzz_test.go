@@ -70,6 +70,7 @@ func fuzzSeeds() [][]byte {
 func FuzzExtract(f *testing.F) {
 	for i, s := range fuzzSeeds() {
 		f.Add(s, uint8(i))
+		f.Add(s, uint8(i)|8) // with Drop
 	}
 	f.Fuzz(func(t *testing.T, data []byte, flags uint8) {
 		e := newEnv(t)
