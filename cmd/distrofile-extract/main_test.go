@@ -304,4 +304,30 @@ func TestCACertificates(t *testing.T) {
 	if a, b := walk(outs[0]), walk(outs[1]); a != b || !strings.Contains(a, "etc/ssl/certs/ca-certificates.crt -rw-r--r--") {
 		t.Errorf("outputs differ or wrong modes:\n%s\n%s", a, b)
 	}
+	// --tar with --ca-certificates-root: the generated files and the CA
+	// files in one output directory.
+	tarball, err := debtest.Tar([]debtest.Entry{
+		debtest.Dir("./etc/", 0755),
+		debtest.File("./etc/passwd", 0644, "root:x:0:0:root:/root:/sbin/nologin\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "files.tar")
+	if err := os.WriteFile(in, tarball, 0644); err != nil {
+		t.Fatal(err)
+	}
+	out := mkdir(t, filepath.Join(dir, "gen"))
+	stdout, stderr, code := runCmd(t, bin, "--tar", "--max-mtime=1700000000", "--ca-certificates-root="+root, in, out)
+	if code != 0 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, "ca-certificates: 1 certificates") || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, p := range []string{"etc/passwd", "etc/ssl/certs/ca-certificates.crt", "etc/ssl/certs/4042bcee.0", "etc/ca-certificates.conf"} {
+		if _, err := os.Lstat(filepath.Join(out, p)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, stderr, code := runCmd(t, bin, "--ca-certificates-root="+root, in, out); code != 1 || !strings.Contains(stderr, "goes with --tar") {
+		t.Errorf("without --tar: exit %d, stderr %q", code, stderr)
+	}
 }
