@@ -180,7 +180,7 @@ func TestE2ESourceAndTamperedDeb(t *testing.T) {
 			if err == nil {
 				t.Fatalf("a .deb that does not match its sha256 was accepted:\n%s", out)
 			}
-			if !strings.Contains(out, "digest mismatch") && !strings.Contains(out, "checksum") || !strings.Contains(out, tc.want) {
+			if !strings.Contains(out, "digest mismatch") && !strings.Contains(out, "checksum") || !strings.Contains(out, tc.want) || !strings.Contains(out, "/pool/main/e/evil/evil_1.0-1_all.deb") {
 				t.Fatalf("the error does not say which package failed its checksum:\n%s", out)
 			}
 			t.Logf("tampered .deb output:\n%s", lastLines(out, 12))

@@ -99,7 +99,9 @@ func Fetch(p Package) (llb.State, error) {
 	opts := []llb.HTTPOption{
 		llb.Checksum(dgst),
 		llb.Filename(debFilename),
-		llb.WithCustomName("fetch " + p.Label()),
+		// The URL is in the name because BuildKit's "digest mismatch"
+		// error names only the digests; the name is not in the cache key.
+		llb.WithCustomName("fetch " + p.Label() + " from " + p.URL),
 	}
 	for _, c := range p.Constraints {
 		opts = append(opts, c)
