@@ -79,3 +79,17 @@ func TestAlternatives(t *testing.T) {
 		t.Errorf("alternatives for a package not in the table")
 	}
 }
+
+func TestNsswitchAsLibcBinShipsIt(t *testing.T) {
+	// The file libc-bin ships, as on a Debian machine.
+	want := "# /etc/nsswitch.conf\n#\n# Example configuration of GNU Name Service Switch functionality.\n" +
+		"# If you have the `glibc-doc-reference' and `info' packages installed, try:\n" +
+		"# `info libc \"Name Service Switch\"' for information about this file.\n\n" +
+		"passwd:         files\ngroup:          files\nshadow:         files\ngshadow:        files\n\n" +
+		"hosts:          files dns\nnetworks:       files\n\n" +
+		"protocols:      db files\nservices:       db files\nethers:         db files\nrpc:            db files\n\n" +
+		"netgroup:       nis\n"
+	if nsswitch != want {
+		t.Errorf("nsswitch.conf:\n%s", nsswitch)
+	}
+}

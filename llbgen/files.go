@@ -102,9 +102,15 @@ func usrMergeLinks(arch string) []File {
 	return out
 }
 
-// nsswitch is what Debian's libc-bin installs as /etc/nsswitch.conf, less
-// the services a distroless image has no daemons or databases for.
-const nsswitch = `passwd:         files
+// nsswitch is /usr/share/libc-bin/nsswitch.conf, which libc-bin's postinst
+// copies to /etc/nsswitch.conf (the same in bookworm and trixie).
+const nsswitch = `# /etc/nsswitch.conf
+#
+# Example configuration of GNU Name Service Switch functionality.
+# If you have the ` + "`glibc-doc-reference' and `info'" + ` packages installed, try:
+# ` + "`info libc \"Name Service Switch\"'" + ` for information about this file.
+
+passwd:         files
 group:          files
 shadow:         files
 gshadow:        files
