@@ -2,6 +2,7 @@ package examples
 
 import (
 	"archive/tar"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -149,5 +150,36 @@ func TestE2EForeignArch(t *testing.T) {
 	hdrs, _ := tarEntries(t, filepath.Join(dir, "root.tar"))
 	if _, ok := hdrs["/usr/lib/ld-linux-aarch64.so.1"]; !ok {
 		t.Errorf("no arm64 loader in the root")
+	}
+}
+
+// TestE2EMultiPlatform: two platforms in one build give one image index.
+func TestE2EMultiPlatform(t *testing.T) {
+	e := e2eEnv(t)
+	dir := withSyntax(t, e, "FROM debian:trixie\nINSTALL libc6 tzdata\n")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--platform=linux/amd64,linux/arm64", "--build-arg", "DISTROFILE_MIRROR="+e.mirror,
+		"--provenance=false", "--push", "-t", e.registry+"/examples/multi:e2e", ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	var index struct {
+		MediaType string `json:"mediaType"`
+		Manifests []struct {
+			Platform struct{ Architecture, OS string } `json:"platform"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(registryGet(t, "http://"+e.registry+"/v2/examples/multi/manifests/e2e", "application/vnd.oci.image.index.v1+json"), &index); err != nil {
+		t.Fatal(err)
+	}
+	archs := map[string]bool{}
+	for _, m := range index.Manifests {
+		archs[m.Platform.OS+"/"+m.Platform.Architecture] = true
+	}
+	if len(index.Manifests) != 2 || !archs["linux/amd64"] || !archs["linux/arm64"] {
+		t.Errorf("index: %+v", index)
+	}
+	// tzdata (Architecture: all) is extracted once for both platforms.
+	if n := strings.Count(out, "extract tzdata "); n > 1 {
+		t.Errorf("tzdata extracted %d times", n)
 	}
 }
