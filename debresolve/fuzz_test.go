@@ -154,3 +154,19 @@ func FuzzRelations(f *testing.F) {
 		_, _, _, _ = ParseRoot(s)
 	})
 }
+
+// TestHostileArchQualifier is FuzzRelations' regression: an architecture
+// qualifier whose CPU part contains "-" made dependency.Arch.String panic
+// while the resolver checked it (any index, e.g. of a SOURCE, could crash
+// the frontend).
+func TestHostileArchQualifier(t *testing.T) {
+	idx, err := ParseIndex([]byte(archivetest.Stanza("root", "1", "Depends: a:----")+"\n"+archivetest.Stanza("a", "1")), "http://archive.invalid/debian", "trixie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve([]*Index{idx}, "amd64", Request{Roots: []string{"root"}})
+	if err == nil || !strings.Contains(err.Error(), "architecture qualifier :") {
+		t.Fatalf("got %v", err)
+	}
+	t.Log(err)
+}

@@ -582,7 +582,7 @@ func (r *resolver) qualOK(poss dependency.Possibility) bool {
 	if poss.Arch == nil {
 		return true
 	}
-	switch poss.Arch.String() {
+	switch archString(*poss.Arch) {
 	case "any", "native", "all", r.arch:
 		return true
 	}
@@ -635,7 +635,7 @@ func (r *resolver) candidateProviders(poss dependency.Possibility) (ok []*Packag
 // why none can be (p == nil, reason set). err is an AmbiguousError.
 func (r *resolver) choose(poss dependency.Possibility, parent string) (p *Package, reason string, err error) {
 	if !r.qualOK(poss) {
-		return nil, fmt.Sprintf("architecture qualifier :%s cannot be satisfied in a %s image", poss.Arch.String(), r.arch), nil
+		return nil, fmt.Sprintf("architecture qualifier :%s cannot be satisfied in a %s image", archString(*poss.Arch), r.arch), nil
 	}
 	cand := r.candidate(poss.Name)
 	if cand != nil && r.pkgSatisfies(cand, poss.Version) {
@@ -794,12 +794,22 @@ func relString(alts []dependency.Possibility) string {
 func possString(p dependency.Possibility) string {
 	s := p.Name
 	if p.Arch != nil {
-		s += ":" + p.Arch.String()
+		s += ":" + archString(*p.Arch)
 	}
 	if p.Version != nil {
 		s += " (" + p.Version.Operator + " " + p.Version.Number + ")"
 	}
 	return s
+}
+
+// archString is Arch.String, which panics when the CPU part contains a
+// "-" (as an index's "Depends: x:----" gives): such an architecture is
+// printed as its parts.
+func archString(a dependency.Arch) string {
+	if strings.Contains(a.CPU, "-") {
+		return strings.Join([]string{a.ABI, a.Libc, a.OS, a.CPU}, "-")
+	}
+	return a.String()
 }
 
 // isHard reports errors that must not be retried with another alternative.
