@@ -100,8 +100,8 @@ func (l *stageLinter) warn(r LintRule, rs []parser.Range, format string, args ..
 	l.out = append(l.out, LintWarning{Rule: r, Message: fmt.Sprintf(format, args...), Ranges: rs})
 }
 
-// line is "line N" for the first range, or "the base stage" for none.
-func line(rs []parser.Range) string {
+// lineOf is "line N" for the first range, or "the base stage" for none.
+func lineOf(rs []parser.Range) string {
 	if len(rs) == 0 {
 		return "the base stage"
 	}
@@ -159,15 +159,15 @@ func (l *stageLinter) installs() {
 			k, name := rootKey(p)
 			if prev, dup := seen[k]; dup {
 				if prev.Package == p {
-					l.warn(RuleDuplicateInstall, in.Location(), "%s is already INSTALLed on %s", p, line(prev.Ranges))
+					l.warn(RuleDuplicateInstall, in.Location(), "%s is already INSTALLed on %s", p, lineOf(prev.Ranges))
 				} else {
-					l.warn(RuleDuplicateInstall, in.Location(), "%s is already INSTALLed on %s (as %s)", p, line(prev.Ranges), prev.Package)
+					l.warn(RuleDuplicateInstall, in.Location(), "%s is already INSTALLed on %s (as %s)", p, lineOf(prev.Ranges), prev.Package)
 				}
 				continue
 			}
 			seen[k] = root{Package: p, Ranges: in.Location()}
 			if rs, ex := excluded[name]; ex {
-				l.warn(RuleInstallExcluded, in.Location(), "%s is INSTALLed but EXCLUDEd on %s: the build will fail", p, line(rs))
+				l.warn(RuleInstallExcluded, in.Location(), "%s is INSTALLed but EXCLUDEd on %s: the build will fail", p, lineOf(rs))
 			}
 		}
 	}
@@ -298,7 +298,7 @@ func (l *stageLinter) dropped(c Command, what, prog string) {
 		if d, ok := x.(*DropCmd); ok {
 			for _, g := range d.Globs {
 				if drops(g) {
-					l.warn(RuleDropRemovesEntrypoint, c.Location(), "%s %s: DROP %s on %s removes %s from the packages", what, prog, g, line(d.Location()), final)
+					l.warn(RuleDropRemovesEntrypoint, c.Location(), "%s %s: DROP %s on %s removes %s from the packages", what, prog, g, lineOf(d.Location()), final)
 					return
 				}
 			}
@@ -332,7 +332,7 @@ func (l *stageLinter) exposes() {
 				norm += "/tcp"
 			}
 			if prev, dup := seen[norm]; dup {
-				l.warn(RuleDuplicateExpose, e.Location(), "EXPOSE %s: port %s is already exposed on %s", p, norm, line(prev))
+				l.warn(RuleDuplicateExpose, e.Location(), "EXPOSE %s: port %s is already exposed on %s", p, norm, lineOf(prev))
 				continue
 			}
 			seen[norm] = e.Location()
