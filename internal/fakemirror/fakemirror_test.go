@@ -346,7 +346,7 @@ const (
 // checks the exact error: it names the URL, and the status for 404 and 500.
 func TestClientErrors(t *testing.T) {
 	s := fakemirror.New(t, testArchive())
-	s.SlowDelay, s.SlowChunk = 100*time.Millisecond, 16
+	s.SlowDelay, s.SlowChunk = time.Second, 16
 	inPath := s.InReleasePath("trixie")
 	inURL := s.URL + "/" + inPath
 	gzPath := s.IndexPath("trixie", "main", "amd64", "Packages.gz")
@@ -403,7 +403,7 @@ func TestClientErrors(t *testing.T) {
 			} else {
 				s.Fail(tc.pattern, tc.fault)
 			}
-			c := client(s, 500*time.Millisecond)
+			c := client(s, 3*time.Second)
 			_, err := c.LoadIndexes(context.Background(), []debresolve.Source{{URL: s.ArchiveURL(""), Suite: "trixie"}}, "amd64")
 			switch {
 			case tc.want == "" && err != nil:
