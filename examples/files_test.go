@@ -183,3 +183,26 @@ func TestE2EMultiPlatform(t *testing.T) {
 		t.Errorf("tzdata extracted %d times", n)
 	}
 }
+
+// TestE2EDropDocs: DROP docs removes documentation inside extraction but
+// keeps every package's copyright file.
+func TestE2EDropDocs(t *testing.T) {
+	e := e2eEnv(t)
+	dir := withSyntax(t, e, "FROM debian:trixie\nINSTALL netbase tzdata libc6\nDROP docs /usr/share/zoneinfo/Asia/**\n")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "-o", "type=tar,dest=root.tar", ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	hdrs, _ := tarEntries(t, filepath.Join(dir, "root.tar"))
+	for _, keep := range []string{"/usr/share/doc/netbase/copyright", "/usr/share/doc/libc6/copyright", "/usr/share/zoneinfo/Europe/Brussels", "/usr/share/zoneinfo/Asia"} {
+		if _, ok := hdrs[keep]; !ok {
+			t.Errorf("%s dropped", keep)
+		}
+	}
+	for name := range hdrs {
+		if strings.HasPrefix(name, "/usr/share/man/") || strings.HasPrefix(name, "/usr/share/zoneinfo/Asia/") ||
+			strings.HasPrefix(name, "/usr/share/doc/") && !strings.HasSuffix(name, "/copyright") && strings.Count(name, "/") > 4 {
+			t.Errorf("%s kept despite DROP", name)
+		}
+	}
+}
