@@ -16,6 +16,10 @@ func fuzzParseSeeds() []string {
 			"FROM a\nUSER 0\nFROM scratch AS s\nCOPY x /x\n",
 		"# escape=`\nFROM debian:trixie\nINSTALL a `\n  b\n",
 		"FROM ubuntu:noble\nFILE /a <<-EOT\n\tx\n\tEOT\n",
+		// Seeds for the lint rules: programs, DROP, duplicates, accounts.
+		"FROM debian:trixie AS a\nINSTALL perl perl libc6:amd64\nEXCLUDE perl\nDROP docs /usr/bin/*\nENTRYPOINT [\"/usr/bin/perl\"]\nEXPOSE 1 1/tcp\n" +
+			"FROM a\nINSTALL perl\nUSER app:g\nWORKDIR x\nENV PATH=/x\nCMD [\"/app/x\"]\nFROM scratch\nSYMLINK /usr/bin /app\nENTRYPOINT [\"/app/x\"]\n",
+		"FROM debian:bookworm\nINSTALL nginx\nDROP /usr/sbin\nCOPY x /usr/local/\nENTRYPOINT [\"/sbin/nginx\"]\nFROM debian:trixie\nCMD [\"/srv/app\"]\n",
 	}
 	for _, c := range malformedCases {
 		seeds = append(seeds, c.src)
