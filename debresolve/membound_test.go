@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/debresolve/archivetest"
+	"github.com/distrofile/distrofile/internal/aptsources"
 )
 
 // maxPeakHeap bounds the heap while a full archive index is loaded,
@@ -122,40 +120,6 @@ func TestPeakHeapGeneratedIndex(t *testing.T) {
 	}
 }
 
-// aptMirror returns the first enabled "deb" URI of this machine's deb822
-// APT sources (/etc/apt/sources.list.d/*.sources) that is not a -security
-// one, or "". The repository names no mirror host: it is read here, at run
-// time, and never printed.
-func aptMirror() string {
-	files, _ := filepath.Glob("/etc/apt/sources.list.d/*.sources")
-	sort.Strings(files)
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, stanza := range strings.Split(string(data), "\n\n") {
-			fields := map[string]string{}
-			for _, line := range strings.Split(stanza, "\n") {
-				if strings.HasPrefix(strings.TrimSpace(line), "#") || strings.HasPrefix(line, " ") {
-					continue
-				}
-				if k, v, ok := strings.Cut(line, ":"); ok {
-					fields[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
-				}
-			}
-			if strings.EqualFold(fields["enabled"], "no") || !strings.Contains(" "+fields["types"]+" ", " deb ") ||
-				strings.Contains(fields["suites"], "-security") {
-				continue
-			}
-			if uris := strings.Fields(fields["uris"]); len(uris) > 0 && strings.HasSuffix(strings.TrimRight(uris[0], "/"), "/debian") {
-				return strings.TrimRight(uris[0], "/")
-			}
-		}
-	}
-	return ""
-}
-
 // TestPeakHeapRealIndex does the same with the real trixie main/amd64
 // index of the mirror this machine's APT uses (skipped with -short or when
 // there is none).
@@ -163,7 +127,7 @@ func TestPeakHeapRealIndex(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live test: needs the network and a configured APT mirror")
 	}
-	mirror := aptMirror()
+	mirror, _ := aptsources.Mirrors()
 	if mirror == "" {
 		t.Skip("no Debian mirror in /etc/apt/sources.list.d/*.sources")
 	}

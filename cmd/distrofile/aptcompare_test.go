@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/internal/aptsources"
 )
 
 // aptRootSets are the INSTALL root sets compared with apt on every suite;
@@ -67,7 +68,7 @@ func TestAptCompare(t *testing.T) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		t.Fatal("apt-get not found (run with -short to skip live tests)")
 	}
-	mirror, security := aptMirrors()
+	mirror, security := aptsources.Mirrors()
 	if mirror == "" {
 		t.Fatal("no APT mirror configured in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list (run with -short to skip live tests)")
 	}
