@@ -241,3 +241,17 @@ func TestE2ECheck(t *testing.T) {
 		t.Errorf("--call=check of a bad Distrofile: %v\n%s", err, out)
 	}
 }
+
+// TestE2ECheckWithLock: with Distrofile.lock present, --call=check reports
+// an INSTALL root that another root already pulls in.
+func TestE2ECheckWithLock(t *testing.T) {
+	e := e2eEnv(t)
+	dir := withSyntax(t, e, "FROM debian:trixie\nINSTALL perl\nINSTALL perl-base\n")
+	if out, err := buildx(t, dir, "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--target=distrofile.lock", "-o", ".", "."); err != nil {
+		t.Fatalf("lock: %v\n%s", err, out)
+	}
+	out, _ := buildx(t, dir, "-f", "Distrofile", "--call=check", ".")
+	if !strings.Contains(out, "InstallPulledIn") || !strings.Contains(out, "perl-base") {
+		t.Errorf("--call=check with a lock does not report perl-base as pulled in by perl:\n%s", out)
+	}
+}

@@ -52,7 +52,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(src, bc)); err != nil || ok {
+	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(src, bc, c)); err != nil || ok {
 		return res, err
 	}
 	b := &builder{c: c, bc: bc, src: src}

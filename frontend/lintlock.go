@@ -18,11 +18,6 @@ var RuleInstallPulledIn = LintRule{Name: "InstallPulledIn",
 // pinned in lock. A stage whose lock entry does not match its distribution,
 // suite and roots (a stale lock) is skipped: its edges say nothing about
 // the Distrofile as it is now.
-//
-// TODO(lint): the Lint request handler cannot read Distrofile.lock yet:
-// subrequests(src, bc) gets no gateway client to solve the Distrofile's
-// local (build.go creates the handler). Once it does, read the lock as
-// builder.loadLock does and add these warnings to the results.
 func lintLocked(df *Distrofile, states map[*Stage]*stageState, lock *debresolve.Lock) []LintWarning {
 	if lock == nil {
 		return nil

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 
+	"github.com/distrofile/distrofile/debresolve"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
@@ -15,7 +17,7 @@ import (
 
 // subrequests answers buildx's --call/--check requests, so that buildx never
 // falls back to reading the Distrofile as a Dockerfile.
-func subrequests(src *dockerui.Source, bc *dockerui.Client) dockerui.RequestHandler {
+func subrequests(src *dockerui.Source, bc *dockerui.Client, c client.Client) dockerui.RequestHandler {
 	return dockerui.RequestHandler{
 		Outline: func(ctx context.Context) (*outline.Outline, error) {
 			df, err := Parse(src.Data, bc.BuildArgs)
@@ -51,7 +53,14 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client) dockerui.RequestHand
 			return l, nil
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			return lintResults(src.Data, src.SourceMap, bc.BuildArgs), nil
+			// Distrofile.lock's dependency edges let the rules see INSTALL
+			// roots that another root already pulls in.
+			var lock *debresolve.Lock
+			b := &builder{c: c, bc: bc, src: src}
+			if data, ok, err := b.readDockerfileDirFile(ctx, debresolve.LockFileName); err == nil && ok {
+				lock, _ = debresolve.ParseLock(data) // a broken lock is the build's error to report, not check's
+			}
+			return lintResults(src.Data, src.SourceMap, bc.BuildArgs, lock), nil
 		},
 	}
 }
@@ -59,7 +68,7 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client) dockerui.RequestHand
 // lintResults answers --call=check for the Distrofile data (sm is its
 // source map): the parser's warnings, then the lint rules' (see LintRules),
 // or the first error of Parse or the stage evaluation, located.
-func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string) *lint.LintResults {
+func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string, lock *debresolve.Lock) *lint.LintResults {
 	res := &lint.LintResults{}
 	idx := res.AddSource(sm)
 	df, err := Parse(data, buildArgs)
@@ -69,7 +78,7 @@ func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string) *l
 		}
 		var states map[*Stage]*stageState
 		if states, err = evalStages(df); err == nil {
-			for _, w := range lintStages(df, states) {
+			for _, w := range append(lintStages(df, states), lintLocked(df, states, lock)...) {
 				res.AddWarning(w.Rule.Name, w.Rule.Description, w.Rule.URL, w.Message, idx, w.Ranges)
 			}
 		}

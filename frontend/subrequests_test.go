@@ -14,7 +14,7 @@ import (
 // description, message and location, in the JSON buildx reads and prints.
 func TestLintResults(t *testing.T) {
 	src := []byte("FROM debian:trixie\nINSTALL perl\nUSER app\nEXPOSE 80 80\nENTRYPOINT [\"/app/run\"]\n")
-	res := lintResults(src, sourceMap(src), nil)
+	res := lintResults(src, sourceMap(src), nil, nil)
 	if res.Error != nil {
 		t.Fatalf("error %+v", res.Error)
 	}
@@ -55,7 +55,7 @@ func TestLintResults(t *testing.T) {
 
 	// An error of the stage evaluation is the result's located error.
 	src = []byte("FROM scratch\nINSTALL perl\n")
-	res = lintResults(src, sourceMap(src), nil)
+	res = lintResults(src, sourceMap(src), nil, nil)
 	if res.Error == nil || !strings.HasPrefix(res.Error.Message, "INSTALL needs a package archive") ||
 		len(res.Error.Location.Ranges) != 1 || res.Error.Location.Ranges[0].Start.Line != 2 {
 		t.Errorf("error %+v", res.Error)
