@@ -33,6 +33,7 @@ func fuzzTarSeeds(f *testing.F) [][]byte {
 		{debtest.Symlink("./s", "../outside/secret"), debtest.Hardlink("./h", "./s"), debtest.File("./s", 0o600, "over")},
 		{debtest.File("./a", 0o644, "1"), debtest.Dir("./a/", 0o700), debtest.File("./a/b", 0o644, "2")},
 		{debtest.Char("./dev/null", 1, 3), debtest.Fifo("./p")},
+		{debtest.Dir("./usr/", 0o755), debtest.File("./usr/a", 0o4755, "x"), debtest.Hardlink("./usr/b", "./usr/a"), debtest.Hardlink("./c", "usr/b"), debtest.File("./usr/a", 0o644, "y")},
 		{debtest.File("./"+strings.Repeat("d/", 60)+"f", 0o644, "deep")},
 	}
 	var seeds [][]byte
