@@ -183,6 +183,9 @@ func (b *builder) plan(ctx context.Context, st *Stage, s *stageState) (*stagePla
 				client.WarnOpts{Level: 1, Range: pbRanges(c.Location())})
 		}
 	}
+	p.warn = func(msg string) {
+		b.src.Warn(ctx, msg, client.WarnOpts{Level: 1, Range: pbRanges(s.FromRanges)})
+	}
 	if b.plans == nil {
 		b.plans = map[*Stage]*stagePlan{}
 	}

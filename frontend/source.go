@@ -117,6 +117,13 @@ type stagePlan struct {
 	// snapshot is the snapshot time (zero when not a snapshot build).
 	snapshot time.Time
 	inputs   debresolve.LockInputs
+	// fallbacks are the distribution's sources on the next MIRRORs, in
+	// order: they replace sources[:len(fallbacks[i])] when a mirror fails.
+	fallbacks [][]debresolve.Source
+	// mirrors names the mirror of sources and of each fallback, for messages.
+	mirrors []string
+	// warn reports a mirror that failed and was passed over (may be nil).
+	warn func(string)
 }
 
 // planStage computes a stage's sources from the Distrofile, the build args
@@ -139,18 +146,31 @@ func planStage(ctx context.Context, s *stageState, args map[string]string, read 
 			}
 			srcs, err = debresolve.SnapshotSources(s.Distro, s.Suite, snap, s.Snapshot)
 		} else {
-			mirror := args[argMirror]
+			// MIRROR url… (or a space-separated DISTROFILE_MIRROR): tried in
+			// order, the next one when a mirror's InRelease or indexes fail.
+			mirrors := strings.Fields(args[argMirror])
 			if len(s.Mirrors) > 0 {
-				mirror = s.Mirrors[0]
+				mirrors = s.Mirrors
 			}
-			if mirror == "" {
+			if len(mirrors) == 0 {
 				return nil, errAt(s.FromRanges, "no package mirror: add `MIRROR <url>` to the stage or pass --build-arg %s=<url> (e.g. the URL of your %s mirror)", argMirror, s.Distro)
 			}
 			security := args[argSecurityMirror]
 			if s.SecurityMirror != "" {
 				security = s.SecurityMirror
 			}
-			srcs, err = debresolve.DefaultSources(s.Distro, s.Suite, mirror, security)
+			srcs, err = debresolve.DefaultSources(s.Distro, s.Suite, mirrors[0], security)
+			p.mirrors = []string{mirrors[0]}
+			for _, m := range mirrors[1:] {
+				if err != nil {
+					break
+				}
+				var alt []debresolve.Source
+				if alt, err = debresolve.DefaultSources(s.Distro, s.Suite, m, security); err == nil {
+					p.fallbacks = append(p.fallbacks, alt)
+					p.mirrors = append(p.mirrors, m)
+				}
+			}
 		}
 		if err != nil {
 			return nil, errAt(s.FromRanges, "%v", err)
@@ -215,7 +235,21 @@ func resolvePlan(ctx context.Context, c *debresolve.Client, p *stagePlan, s *sta
 		return nil, nil, errAt(s.FromRanges, "no source of the stage serves architecture %s", arch)
 	}
 	indexes, err := p.client(c).LoadIndexes(ctx, srcs, arch)
+	errs := []string{}
+	for i := 0; err != nil && i < len(p.fallbacks); i++ {
+		// The distribution's sources come first in srcs: try them on the
+		// next mirror; an index set is never mixed from several mirrors.
+		errs = append(errs, fmt.Sprintf("%s: %v", p.mirrors[i], err))
+		if p.warn != nil {
+			p.warn(fmt.Sprintf("mirror %s failed (%v); trying %s", p.mirrors[i], err, p.mirrors[i+1]))
+		}
+		alt := append(slices.Clone(p.fallbacks[i]), srcs[len(p.fallbacks[i]):]...)
+		indexes, err = p.client(c).LoadIndexes(ctx, alt, arch)
+	}
 	if err != nil {
+		if len(errs) > 0 {
+			return nil, nil, errAt(s.FromRanges, "every MIRROR failed:\n  %s\n  %s: %v", strings.Join(errs, "\n  "), p.mirrors[len(p.mirrors)-1], err)
+		}
 		return nil, nil, errAt(s.FromRanges, "%v", err)
 	}
 	req := debresolve.Request{Exclude: s.Excludes}

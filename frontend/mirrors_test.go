@@ -1,0 +1,88 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/internal/fakemirror"
+)
+
+// plainFetcher is a net/http debresolve.Fetcher for tests.
+type plainFetcher struct{}
+
+func (plainFetcher) Fetch(ctx context.Context, req debresolve.FetchRequest) ([]byte, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", req.URL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+func mirrorArchive() fakemirror.Archive {
+	pkgs := []fakemirror.Package{{Name: "hello", Version: "1.0", Depends: "libhello"}, {Name: "libhello", Version: "2.0"}}
+	return fakemirror.Archive{Suites: []fakemirror.Suite{
+		{Dist: "trixie", Packages: pkgs},
+		{Dist: "trixie-updates"},
+		{Dist: "trixie-security", Root: "debian-security"},
+	}}
+}
+
+// TestMirrorFallback: with MIRROR a b, a mirror whose indexes fail is
+// passed over with a warning, and the packages come from the next one;
+// when every mirror fails, the error names each.
+func TestMirrorFallback(t *testing.T) {
+	bad, good := fakemirror.New(t, mirrorArchive()), fakemirror.New(t, mirrorArchive())
+	bad.FailAll(fakemirror.ServerError)
+	src := fmt.Sprintf("FROM debian:trixie\nMIRROR %s %s\nINSTALL hello\n", bad.ArchiveURL(""), good.ArchiveURL(""))
+	df, err := Parse([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := evalStages(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := states[df.Stages[0]]
+	p, err := planStage(context.Background(), s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	p.warn = func(m string) { warnings = append(warnings, m) }
+	keyring := append(bad.Keyring, good.Keyring...)
+	c := &debresolve.Client{Fetcher: plainFetcher{}, Keyring: keyring}
+	cl, _, err := resolvePlan(context.Background(), c, p, s, "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cl.Packages) != 2 {
+		t.Fatalf("closure %v", cl.Packages)
+	}
+	for _, pkg := range cl.Packages {
+		if !strings.HasPrefix(pkg.URL, good.URL+"/") {
+			t.Errorf("%s from %s, want the second mirror", pkg.Name, pkg.URL)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], bad.ArchiveURL("")) || !strings.Contains(warnings[0], "500") {
+		t.Errorf("warnings %q", warnings)
+	}
+
+	good.FailAll(fakemirror.NotFound)
+	_, _, err = resolvePlan(context.Background(), &debresolve.Client{Fetcher: plainFetcher{}, Keyring: keyring}, p, s, "amd64")
+	if err == nil || !strings.Contains(err.Error(), "every MIRROR failed") || !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "404") {
+		t.Errorf("all mirrors down: %v", err)
+	}
+}
