@@ -16,3 +16,4 @@ image:
 	hack/frontend-image $${REF:-127.0.0.1:5000/distrofile:dev}
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+bench:: ; @bench/run
