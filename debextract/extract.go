@@ -646,15 +646,9 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		}
 		x.res.Symlinks++
 	case tar.TypeLink:
-		target, err := entryPath(h.Linkname)
+		target, err := x.linkTarget(h)
 		if err != nil {
-			return fmt.Errorf("hard link target %s: %w", quote(h.Linkname), err)
-		}
-		if x.opt.UsrMerge {
-			target, _ = usrMerge(target, false)
-		}
-		if s, ok := x.staged[target]; ok {
-			target = s
+			return err
 		}
 		if err := x.t.hardlink(p, target); err != nil {
 			return err
@@ -664,6 +658,22 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		return fmt.Errorf("%w: unsupported tar entry type %q", ErrFormat, h.Typeflag)
 	}
 	return nil
+}
+
+// linkTarget is where a hard link entry's target is in the tree: cleaned,
+// moved by usrmerge, and at its staging path when DROP staged it.
+func (x *extractor) linkTarget(h *tar.Header) (string, error) {
+	target, err := entryPath(h.Linkname)
+	if err != nil {
+		return "", fmt.Errorf("hard link target %s: %w", quote(h.Linkname), err)
+	}
+	if x.opt.UsrMerge {
+		target, _ = usrMerge(target, false)
+	}
+	if s, ok := x.staged[target]; ok {
+		target = s
+	}
+	return target, nil
 }
 
 // writeStatus writes the dpkg status.d files.
@@ -735,15 +745,9 @@ func (x *extractor) dropEntry(h *tar.Header, p string, md meta, r io.Reader) err
 		x.staged[p] = s
 		x.res.DroppedBytes += n
 	case tar.TypeLink:
-		target, err := entryPath(h.Linkname)
+		target, err := x.linkTarget(h)
 		if err != nil {
-			return fmt.Errorf("hard link target %s: %w", quote(h.Linkname), err)
-		}
-		if x.opt.UsrMerge {
-			target, _ = usrMerge(target, false)
-		}
-		if s, ok := x.staged[target]; ok {
-			target = s
+			return err
 		}
 		if !x.t.regular[target] {
 			return fmt.Errorf("%w: hard link target %s is not a regular file extracted earlier", ErrUnsafe, target)
