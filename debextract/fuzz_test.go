@@ -87,14 +87,7 @@ func FuzzExtract(f *testing.F) {
 			opt.Drop = []string{DropDocs, DropLocales, "/usr/bin/y", "/sbin/**", "/tmp"}
 		}
 		res, err := Extract(bytes.NewReader(data), e.out, opt)
-		if err == nil && res == nil {
-			t.Fatal("nil result without error")
-		}
-		if err != nil {
-			if _, ok := err.(*Error); !ok {
-				t.Fatalf("error of type %T: %v", err, err)
-			}
-		}
+		checkFuzzResult(t, res, err)
 		e.checkOutside(t)
 		if flags&8 != 0 && exists(filepath.Join(e.out, stagingDir)) {
 			t.Error("staging directory left behind")
@@ -198,4 +191,18 @@ func FuzzDropper(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkFuzzResult fails unless an extraction returned a result or an
+// error of type *Error.
+func checkFuzzResult(t *testing.T, res *Result, err error) {
+	t.Helper()
+	if err == nil && res == nil {
+		t.Fatal("nil result without error")
+	}
+	if err != nil {
+		if _, ok := err.(*Error); !ok {
+			t.Fatalf("error of type %T: %v", err, err)
+		}
+	}
 }

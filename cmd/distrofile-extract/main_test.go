@@ -47,21 +47,7 @@ func TestCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	run := func(args ...string) (string, string, int) {
-		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		cmd.Env = []string{} // it must need nothing from its environment
-		err := cmd.Run()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return stdout.String(), stderr.String(), code
-	}
+	run := func(args ...string) (string, string, int) { return runCmd(t, bin, args...) }
 
 	out := filepath.Join(dir, "out")
 	if err := os.Mkdir(out, 0755); err != nil {
@@ -134,6 +120,8 @@ func TestScratchRoot(t *testing.T) {
 	}
 }
 
+// runCmd runs the helper with an empty environment (it must need nothing
+// from it) and returns its output and exit code.
 func runCmd(t *testing.T, bin string, args ...string) (string, string, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer

@@ -213,19 +213,28 @@ func tlv(tag byte, content []byte) []byte {
 	return append(out, content...)
 }
 
+// signedTBS opens a signed structure (certificate or CRL): the outer
+// SEQUENCE and the contents of its to-be-signed SEQUENCE.
+func signedTBS(der []byte) (outer asn1.RawValue, tbs []byte, err error) {
+	outer, _, err = element(der, asn1.TagSequence)
+	if err != nil {
+		return outer, nil, err
+	}
+	t, _, err := element(outer.Bytes, asn1.TagSequence)
+	if err != nil {
+		return outer, nil, err
+	}
+	return outer, t.Bytes, nil
+}
+
 // certSubject returns the DER subject of a DER certificate (the first
 // element of der; anything after it, such as the auxiliary trust data of
 // a TRUSTED CERTIFICATE, is ignored) and the certificate's own encoding.
 func certSubject(der []byte) (subject, cert []byte, err error) {
-	c, _, err := element(der, asn1.TagSequence)
+	c, b, err := signedTBS(der)
 	if err != nil {
 		return nil, nil, err
 	}
-	tbs, _, err := element(c.Bytes, asn1.TagSequence)
-	if err != nil {
-		return nil, nil, err
-	}
-	b := tbs.Bytes
 	var v asn1.RawValue
 	if v, _, err = element(b, -1); err != nil {
 		return nil, nil, err
@@ -249,15 +258,10 @@ func certSubject(der []byte) (subject, cert []byte, err error) {
 // crlIssuer returns the DER issuer of a DER certificate revocation list
 // and the list's own encoding.
 func crlIssuer(der []byte) (issuer, crl []byte, err error) {
-	c, _, err := element(der, asn1.TagSequence)
+	c, b, err := signedTBS(der)
 	if err != nil {
 		return nil, nil, err
 	}
-	tbs, _, err := element(c.Bytes, asn1.TagSequence)
-	if err != nil {
-		return nil, nil, err
-	}
-	b := tbs.Bytes
 	v, rest, err := element(b, -1)
 	if err != nil {
 		return nil, nil, err
