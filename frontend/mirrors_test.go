@@ -3,33 +3,12 @@ package frontend
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/internal/fakemirror"
 )
-
-// plainFetcher is a net/http debresolve.Fetcher for tests.
-type plainFetcher struct{}
-
-func (plainFetcher) Fetch(ctx context.Context, req debresolve.FetchRequest) ([]byte, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", req.URL, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
-	}
-	return io.ReadAll(resp.Body)
-}
 
 func mirrorArchive() fakemirror.Archive {
 	pkgs := []fakemirror.Package{{Name: "hello", Version: "1.0", Depends: "libhello"}, {Name: "libhello", Version: "2.0"}}
@@ -63,7 +42,7 @@ func TestMirrorFallback(t *testing.T) {
 	var warnings []string
 	p.warn = func(m string) { warnings = append(warnings, m) }
 	keyring := append(bad.Keyring, good.Keyring...)
-	c := &debresolve.Client{Fetcher: plainFetcher{}, Keyring: keyring}
+	c := &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}
 	cl, _, err := resolvePlan(context.Background(), c, p, s, "amd64")
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +60,7 @@ func TestMirrorFallback(t *testing.T) {
 	}
 
 	good.FailAll(fakemirror.NotFound)
-	_, _, err = resolvePlan(context.Background(), &debresolve.Client{Fetcher: plainFetcher{}, Keyring: keyring}, p, s, "amd64")
+	_, _, err = resolvePlan(context.Background(), &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}, p, s, "amd64")
 	if err == nil || !strings.Contains(err.Error(), "every MIRROR failed") || !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "404") {
 		t.Errorf("all mirrors down: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -53,36 +52,8 @@ func testArchive() fakemirror.Archive {
 	}}
 }
 
-// httpFetcher is a plain net/http debresolve.Fetcher: no retries, errors
-// name the URL and the HTTP status.
-type httpFetcher struct{ c *http.Client }
-
-func (f httpFetcher) Fetch(ctx context.Context, req debresolve.FetchRequest) ([]byte, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := f.c.Do(hr)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("GET %s: %w", req.URL, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", req.URL, err)
-	}
-	return b, nil
-}
-
 func client(s *fakemirror.Server, timeout time.Duration) *debresolve.Client {
-	return &debresolve.Client{Fetcher: httpFetcher{&http.Client{Timeout: timeout}}, Keyring: s.Keyring}
+	return &debresolve.Client{Fetcher: fakemirror.Fetcher{Client: &http.Client{Timeout: timeout}}, Keyring: s.Keyring}
 }
 
 func get(t *testing.T, u string) (*http.Response, []byte, error) {
