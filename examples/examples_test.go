@@ -61,6 +61,33 @@ func withSyntax(t *testing.T, e env, distrofile string) string {
 }
 
 // buildx runs `docker buildx build` in dir and returns its combined output.
+// extraction is one package of an extraction vertex of a build.
+type extraction struct{ name, version string }
+
+// extractVertex is an extraction vertex in the plain progress output:
+// "#42 extract libperl5.40 5.40.1-6, perl 5.40.1-6" (an ExecOp extracts the
+// packages of one source, or a few small ones, each into its own layer).
+var extractVertex = regexp.MustCompile(`(?m)^#(\d+) extract (.+)$`)
+
+// extractions lists the packages of the build's extraction vertices, run or
+// cached, each vertex once.
+func extractions(out string) []extraction {
+	var xs []extraction
+	seen := map[string]bool{}
+	for _, m := range extractVertex.FindAllStringSubmatch(out, -1) {
+		if seen[m[1]] {
+			continue
+		}
+		seen[m[1]] = true
+		for _, p := range strings.Split(m[2], ", ") {
+			if name, version, ok := strings.Cut(p, " "); ok {
+				xs = append(xs, extraction{name, version})
+			}
+		}
+	}
+	return xs
+}
+
 func buildx(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("docker", append([]string{"buildx", "build", "--progress=plain"}, args...)...)
@@ -159,8 +186,8 @@ func TestE2EPerl(t *testing.T) {
 
 	// One layer per package plus the generated-files layer.
 	pkgs := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m) extract (\S+) (\S+)\s*$`).FindAllStringSubmatch(out, -1) {
-		pkgs[m[1]+" "+m[2]] = true
+	for _, x := range extractions(out) {
+		pkgs[x.name+" "+x.version] = true
 	}
 	for _, want := range []string{"perl ", "libhtml-parser-perl ", "libc6 ", "ca-certificates ", "tzdata ", "netbase "} {
 		found := false

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -32,8 +31,8 @@ func TestE2ESyftSeesEveryPackage(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	want := map[string]string{}
-	for _, m := range regexp.MustCompile(`(?m) extract (\S+) (\S+)\s*$`).FindAllStringSubmatch(out, -1) {
-		want[m[1]] = m[2]
+	for _, x := range extractions(out) {
+		want[x.name] = x.version
 	}
 	if len(want) < 20 {
 		t.Fatalf("only %d extractions in the build output", len(want))

@@ -73,6 +73,7 @@ type builder struct {
 
 	maxLayers int  // DISTROFILE_MAX_LAYERS
 	noMerge   bool // the builder lacks MergeOp
+	noHash    bool // the builder can skip content hashes of pinned inputs
 
 	resolver *debresolve.Client
 	lockState
@@ -218,7 +219,7 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch,
 		CACertificates: installed["ca-certificates"]}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
-		MaxLayers: b.maxLayers, NoMerge: b.noMerge, IgnoreCache: b.bc.IsNoCache(st.Name)}
+		MaxLayers: b.maxLayers, NoMerge: b.noMerge, NoContentHash: b.noHash, IgnoreCache: b.bc.IsNoCache(st.Name)}
 	if b.fixed {
 		opt.MaxMTime = b.epoch
 	}
@@ -375,6 +376,7 @@ func (b *builder) layerOptions(ctx context.Context) error {
 		b.noMerge = true
 		b.src.Warn(ctx, "this builder cannot merge layers (MergeOp is disabled, e.g. Docker's classic image store): stacking package layers with copies; use a docker-container or remote buildx builder, or the containerd image store, for per-package caching", client.WarnOpts{Level: 1})
 	}
+	b.noHash = caps.Supports(pb.CapExecMountContentCache) == nil
 	return nil
 }
 

@@ -210,7 +210,7 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot *llb.S
 			llb.WithCustomName(name),
 		}
 		if caRoot != nil {
-			runOpts = append(runOpts, llb.AddMount("/root", *caRoot, llb.Readonly))
+			runOpts = append(runOpts, llb.AddMount("/root", *caRoot, opt.inputMount()...))
 		}
 		if opt.IgnoreCache {
 			runOpts = append(runOpts, llb.IgnoreCache)

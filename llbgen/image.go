@@ -45,13 +45,20 @@ type Plan struct {
 // Build returns the image's root state and config. The root is one flat
 // llb.Merge of one layer per package and the generated-files layer.
 func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage, error) {
-	layers := make([]llb.State, 0, len(plan.Packages)+1)
-	for _, g := range GroupPackages(plan.Packages, opt.MaxLayers) {
-		st, err := ExtractGroup(g, opt)
+	groups := GroupPackages(plan.Packages, opt.MaxLayers)
+	layers := make([]llb.State, len(groups), len(groups)+1)
+	for _, u := range PlanUnits(groups) {
+		in := make([][]Package, len(u))
+		for i, g := range u {
+			in[i] = groups[g]
+		}
+		sts, err := ExtractUnit(in, opt)
 		if err != nil {
 			return llb.State{}, nil, err
 		}
-		layers = append(layers, st)
+		for i, g := range u {
+			layers[g] = sts[i]
+		}
 	}
 	merge := func(layers []llb.State) llb.State {
 		if opt.NoMerge {

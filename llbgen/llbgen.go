@@ -1,5 +1,7 @@
 // Package llbgen turns a resolved Distrofile plan into BuildKit LLB: one
-// content-addressed llb.HTTP fetch and one extraction ExecOp per package, a
+// content-addressed llb.HTTP fetch and one extracted layer per package
+// (extraction ExecOps shared by the packages of one source, and by small
+// packages: see PlanUnits), a
 // FileOp layer with the files the frontend generates (accounts, usrmerge
 // links, FILE/MKDIR/SYMLINK/COPY), one flat llb.Merge of all of them, and the
 // OCI image config.
@@ -10,8 +12,8 @@
 //   - each extraction runs the helper from a scratch rootfs that holds only
 //     the helper binary copied out of the frontend image, so a frontend
 //     release that does not change the helper keeps every package's cache;
-//   - each extraction writes into an empty scratch mount, so each package is
-//     exactly one layer that is reused by digest across images;
+//   - each layer is written into an empty scratch mount of its own, so each
+//     package is exactly one layer that is reused by digest across images;
 //   - one flat Merge, never a chain, so one changed package changes one layer.
 package llbgen
 
@@ -19,6 +21,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +71,13 @@ type ExtractOptions struct {
 	// NoMerge stacks layers with copies instead of llb.Merge, for builders
 	// that lack MergeOp.
 	NoMerge bool
+	// NoContentHash stops BuildKit from hashing the content of the
+	// extractions' read-only inputs for their cache keys (the builder must
+	// support pb.CapExecMountContentCache). The .debs are pinned by sha256
+	// already, and the merged root that update-ca-certificates reads is
+	// made of pinned layers: hashing them again costs a walk and a read of
+	// every file, and makes BuildKit materialise the merge early.
+	NoContentHash bool
 	// IgnoreCache re-runs every extraction and the generated files
 	// (--no-cache). Fetches pinned by sha256 stay cached: their content
 	// cannot differ.
@@ -111,12 +121,20 @@ func Fetch(p Package) (llb.State, error) {
 
 // Extract returns the package's extracted tree: one layer.
 func Extract(p Package, opt ExtractOptions) (llb.State, error) {
-	return ExtractGroup([]Package{p}, opt)
+	st, err := ExtractUnit([][]Package{{p}}, opt)
+	if err != nil {
+		return llb.State{}, err
+	}
+	return st[0], nil
 }
 
-// ExtractGroup returns one layer holding the extracted trees of pkgs, in
-// order (a later package's file replaces an earlier one's, as with dpkg).
-func ExtractGroup(pkgs []Package, opt ExtractOptions) (llb.State, error) {
+// ExtractUnit returns the layers that one extraction ExecOp writes: layer i
+// holds the extracted trees of layers[i], in order (a later package's file
+// replaces an earlier one's, as with dpkg), in an output mount of its own,
+// so each stays one image layer. The helper extracts the layers in
+// parallel. The ExecOp's cache key covers every package of the unit: see
+// PlanUnits for which layers share one.
+func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 	args := []string{helperInRoot, "--dpkg-status"}
 	if opt.UsrMerge {
 		args = append(args, "--usrmerge")
@@ -135,31 +153,160 @@ func ExtractGroup(pkgs []Package, opt ExtractOptions) (llb.State, error) {
 	if opt.IgnoreCache {
 		runOpts = append(runOpts, llb.IgnoreCache)
 	}
-	var labels []string
-	for i, p := range pkgs {
-		deb, err := Fetch(p)
-		if err != nil {
-			return llb.State{}, err
-		}
-		dir := "/in"
-		if len(pkgs) > 1 {
-			dir = "/in/" + strconv.Itoa(i)
-		}
-		runOpts = append(runOpts, llb.AddMount(dir, deb, llb.Readonly))
-		args = append(args, path.Join(dir, debFilename))
-		labels = append(labels, p.Label())
-		for _, c := range p.Constraints {
-			runOpts = append(runOpts, c)
-		}
+	n := 0
+	for _, l := range layers {
+		n += len(l)
 	}
-	args = append(args, "/out")
-	name := "extract " + labels[0]
-	if len(pkgs) > 1 {
-		name = fmt.Sprintf("extract %d packages: %s", len(pkgs), strings.Join(labels, ", "))
+	var labels, outs []string
+	k := 0
+	for j, l := range layers {
+		if j > 0 {
+			args = append(args, layerSep)
+		}
+		for _, p := range l {
+			deb, err := Fetch(p)
+			if err != nil {
+				return nil, err
+			}
+			dir := "/in"
+			if n > 1 {
+				dir = "/in/" + strconv.Itoa(k)
+			}
+			k++
+			runOpts = append(runOpts, llb.AddMount(dir, deb, opt.inputMount()...))
+			args = append(args, path.Join(dir, debFilename))
+			labels = append(labels, p.Label())
+			for _, c := range p.Constraints {
+				runOpts = append(runOpts, c)
+			}
+		}
+		out := "/out"
+		if len(layers) > 1 {
+			out = "/out/" + strconv.Itoa(j)
+		}
+		args = append(args, out)
+		outs = append(outs, out)
 	}
-	runOpts = append(runOpts, llb.Args(args), llb.WithCustomName(name))
+	if n == 0 {
+		return nil, fmt.Errorf("llbgen: an extraction without packages")
+	}
+	runOpts = append(runOpts, llb.Args(args), llb.WithCustomName("extract "+strings.Join(labels, ", ")))
 	es := opt.Helper.Run(runOpts...)
-	return es.AddMount("/out", llb.Scratch()), nil
+	states := make([]llb.State, len(outs))
+	for j, out := range outs {
+		states[j] = es.AddMount(out, llb.Scratch())
+	}
+	return states, nil
+}
+
+// inputMount returns the options of a read-only input mount.
+func (opt ExtractOptions) inputMount() []llb.MountOption {
+	if opt.NoContentHash {
+		return []llb.MountOption{llb.Readonly, llb.ContentCache(llb.MountContentCacheOff)}
+	}
+	return []llb.MountOption{llb.Readonly}
+}
+
+// layerSep separates the layers of one helper run on its command line.
+const layerSep = ","
+
+// TinyUnit is the size (of the .debs, compressed) under which a unit
+// shares its extraction ExecOp with other small ones: starting a container
+// costs about as much CPU as decoding that much xz.
+const TinyUnit = 256 << 10
+
+// tinyBuckets is how many ExecOps the tiny units of a plan share, at most.
+// A fixed count keeps the buckets stable when packages come and go.
+const tinyBuckets = 4
+
+// PlanUnits groups layers (see GroupPackages) into extraction units, one
+// ExecOp each, and returns them as indexes into layers, in the order of
+// their first layer. Starting a container per package costs more than
+// extracting most packages, so:
+//   - the single-package layers of one source package (read off the pool
+//     path: pool/<component>/<prefix>/<source>/…) share a unit, because the
+//     archive updates them together: perl, perl-base and libperl5.40 change
+//     in the same upload, so sharing costs no extra re-extraction;
+//     Architecture: all packages are kept apart from the others, so that one
+//     extraction serves every platform of a multi-platform build;
+//   - units smaller than TinyUnit go to one of a few fixed buckets, by a
+//     hash of their key: adding or updating one small package re-runs
+//     only its bucket, a few hundred KB of small packages at most.
+//
+// Layers and units stay independent of whether the plan came from the
+// lockfile or the index, so locked and unlocked builds share the cache.
+func PlanUnits(layers [][]Package) [][]int {
+	var keys []string
+	byKey := map[string][]int{}
+	size := map[string]int64{}
+	for i, l := range layers {
+		k := unitKey(l)
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], i)
+		for _, p := range l {
+			size[k] += p.Size
+		}
+	}
+	var units [][]int
+	tiny := map[uint32]int{} // bucket → index in units
+	for _, k := range keys {
+		if size[k] >= TinyUnit {
+			units = append(units, byKey[k])
+			continue
+		}
+		h := fnv.New32a()
+		h.Write([]byte(k))
+		b := h.Sum32() % tinyBuckets
+		if u, ok := tiny[b]; ok {
+			units[u] = append(units[u], byKey[k]...)
+			continue
+		}
+		tiny[b] = len(units)
+		units = append(units, byKey[k])
+	}
+	for _, u := range units {
+		slices.Sort(u)
+	}
+	return units
+}
+
+// unitKey names the unit a layer belongs to by itself: its source package
+// (with the architecture class) for a single package, else its packages.
+func unitKey(l []Package) string {
+	if len(l) != 1 {
+		names := make([]string, len(l))
+		for i, p := range l {
+			names[i] = p.Name
+		}
+		return "layer:" + strings.Join(names, " ")
+	}
+	p := l[0]
+	class := "arch"
+	if p.Architecture == "all" {
+		class = "all"
+	}
+	return class + ":" + SourceName(p.Package)
+}
+
+// SourceName is the source package of p as its pool path names it
+// (pool/<component>/<prefix>/<source>/<file>.deb), or p's own name when the
+// archive does not use Debian's pool layout
+// (pool/…/<prefix>/<source>/, the prefix being the source's first letter
+// or "lib" and the next one).
+func SourceName(p *debresolve.Package) string {
+	parts := strings.Split(p.Filename, "/")
+	n := len(parts)
+	if n < 4 || !slices.Contains(parts[:n-3], "pool") {
+		return p.Name
+	}
+	// The prefix directory is the source's first letter, or "lib" and
+	// the next one: "p/perl", "libs/libssh2".
+	if src, prefix := parts[n-2], parts[n-3]; prefix != "" && len(src) > len(prefix) && strings.HasPrefix(src, prefix) {
+		return src
+	}
+	return p.Name
 }
 
 // DefaultMaxLayers is how many package layers an image gets before packages

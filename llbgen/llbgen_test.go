@@ -214,3 +214,175 @@ func TestCopyChainWithoutMerge(t *testing.T) {
 		t.Errorf("%d file ops, want 5", o.files)
 	}
 }
+
+func poolPkg(name, src, arch string, size int64) Package {
+	prefix := src[:1]
+	if strings.HasPrefix(src, "lib") {
+		prefix = src[:4]
+	}
+	return Package{Package: &debresolve.Package{Name: name, Version: "1", Architecture: arch, Size: size,
+		Filename: fmt.Sprintf("pool/main/%s/%s/%s_1_%s.deb", prefix, src, name, arch)}}
+}
+
+// unitNames renders units as "a+b|c" with the layers' package names.
+func unitNames(layers [][]Package, units [][]int) []string {
+	var out []string
+	for _, u := range units {
+		var names []string
+		for _, l := range u {
+			for _, p := range layers[l] {
+				names = append(names, p.Name)
+			}
+		}
+		out = append(out, strings.Join(names, "+"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestPlanUnits(t *testing.T) {
+	big := int64(TinyUnit)
+	pkgs := []Package{
+		poolPkg("libc6", "glibc", "amd64", 3*big),
+		poolPkg("libperl5.40", "perl", "amd64", 4*big),
+		poolPkg("perl", "perl", "amd64", big/2),
+		poolPkg("perl-base", "perl", "amd64", 2*big),
+		poolPkg("perl-modules-5.40", "perl", "all", 3*big),
+		poolPkg("libgdbm6t64", "gdbm", "amd64", big/4),
+		poolPkg("libgdbm-compat4t64", "gdbm", "amd64", big/4),
+	}
+	for i := range 10 {
+		pkgs = append(pkgs, poolPkg(fmt.Sprintf("tiny%d", i), fmt.Sprintf("tiny%d", i), "all", 1000))
+	}
+	layers := GroupPackages(pkgs, 64)
+	units := PlanUnits(layers)
+	names := unitNames(layers, units)
+	// Each layer in exactly one unit.
+	seen := map[int]int{}
+	for _, u := range units {
+		for _, l := range u {
+			seen[l]++
+		}
+	}
+	if len(seen) != len(layers) {
+		t.Fatalf("%d of %d layers in units", len(seen), len(layers))
+	}
+	for l, n := range seen {
+		if n != 1 {
+			t.Errorf("layer %d in %d units", l, n)
+		}
+	}
+	for _, want := range []string{"libc6", "libperl5.40+perl+perl-base", "perl-modules-5.40"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no unit %q in %q", want, names)
+		}
+	}
+	// A small source's packages stay together in their bucket.
+	if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "libgdbm6t64+libgdbm-compat4t64") }) {
+		t.Errorf("gdbm's packages split: %q", names)
+	}
+	// 4 big units and at most 4 buckets of small ones.
+	if len(units) > 4+tinyBuckets || len(units) < 5 {
+		t.Errorf("%d units: %q", len(units), names)
+	}
+
+	// One more small package, or a new version of one, changes one unit.
+	changed := func(a, b []string) int {
+		n := 0
+		for _, x := range b {
+			if !slices.Contains(a, x) {
+				n++
+			}
+		}
+		return n
+	}
+	more := append(slices.Clone(pkgs), poolPkg("tiny-new", "tiny-new", "amd64", 500))
+	ml := GroupPackages(more, 64)
+	if n := changed(names, unitNames(ml, PlanUnits(ml))); n != 1 {
+		t.Errorf("a new small package changed %d units", n)
+	}
+	if !reflect.DeepEqual(units, PlanUnits(GroupPackages(slices.Clone(pkgs), 64))) {
+		t.Errorf("units are not deterministic")
+	}
+}
+
+func TestSourceName(t *testing.T) {
+	for _, c := range []struct{ filename, want string }{
+		{"pool/main/p/perl/perl-base_5.40.1-6_amd64.deb", "perl"},
+		{"pool/updates/main/o/openssl/libssl3t64_3.5.1-1_amd64.deb", "openssl"},
+		{"pool/main/libx/libxml2/libxml2_2.9_amd64.deb", "libxml2"},
+		{"debian/pool/main/g/glibc/libc6_2.41_amd64.deb", "glibc"},
+		{"pool/main/x/perl/perl_1_amd64.deb", "the-name"}, // not a pool prefix
+		{"dists/stable/foo_1_amd64.deb", "the-name"},
+		{"foo_1_amd64.deb", "the-name"},
+		{"pool/foo_1_amd64.deb", "the-name"},
+	} {
+		// The index's Source field is not used: a lock does not carry it.
+		p := &debresolve.Package{Name: "the-name", Source: "other", Filename: c.filename}
+		if got := SourceName(p); got != c.want {
+			t.Errorf("%s: %q, want %q", c.filename, got, c.want)
+		}
+	}
+}
+
+// TestExtractUnit: one ExecOp, one output mount per layer, every package
+// mounted, the layers separated on the command line.
+func TestExtractUnit(t *testing.T) {
+	p := testPlan()
+	q := p.Packages[1]
+	q2 := Package{Package: &debresolve.Package{Name: "perl-base", Version: "5.40.1-6", Architecture: "arm64", URL: "http://m.invalid/debian/pool/main/p/perl/perl-base_5.40.1-6_arm64.deb", SHA256: strings.Repeat("c", 64)}}
+	opt := ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoContentHash: true}
+	sts, err := ExtractUnit([][]Package{{p.Packages[0]}, {q, q2}}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sts) != 2 {
+		t.Fatalf("%d states", len(sts))
+	}
+	def, err := llb.Merge(sts).Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	execs, https := 0, 0
+	var names []string
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		if md, ok := def.Metadata[digestOf(dt)]; ok && md.Description != nil {
+			names = append(names, md.Description["llb.customname"])
+		}
+		if src := op.GetSource(); src != nil && strings.HasPrefix(src.Identifier, "http") {
+			https++
+		}
+		e := op.GetExec()
+		if e == nil {
+			continue
+		}
+		execs++
+		want := []string{"/extract", "--dpkg-status", "/in/0/pkg.deb", "/out/0", ",", "/in/1/pkg.deb", "/in/2/pkg.deb", "/out/1"}
+		if !reflect.DeepEqual(e.Meta.Args, want) {
+			t.Errorf("args %q, want %q", e.Meta.Args, want)
+		}
+		var outs []string
+		for _, m := range e.Mounts {
+			if m.Output >= 0 && m.Dest != "/" {
+				outs = append(outs, m.Dest)
+			}
+			// The .debs are pinned: BuildKit must not hash them again.
+			if strings.HasPrefix(m.Dest, "/in/") && (!m.Readonly || m.ContentCache != pb.MountContentCache_OFF) {
+				t.Errorf("input mount %s: readonly %v, content cache %v", m.Dest, m.Readonly, m.ContentCache)
+			}
+		}
+		if !reflect.DeepEqual(outs, []string{"/out/0", "/out/1"}) {
+			t.Errorf("outputs %q", outs)
+		}
+	}
+	if execs != 1 || https != 3 {
+		t.Errorf("%d execs, %d fetches; want 1 and 3", execs, https)
+	}
+	if n := strings.Join(names, "|"); !strings.Contains(n, "extract libc6 2.41-12, perl 5.40.1-6, perl-base 5.40.1-6") {
+		t.Errorf("names %s", n)
+	}
+}

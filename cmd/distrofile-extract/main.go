@@ -7,13 +7,16 @@
 //
 // Usage:
 //
-//	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR
+//	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
 //	distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT] IN.tar OUTDIR
 //	distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //
 // The first form extracts one or more packages, in order, into OUTDIR as
 // one layer (debextract.Layer): a later package's file replaces an
-// earlier one's, a directory is never replaced by a non-directory.
+// earlier one's, a directory is never replaced by a non-directory. Several
+// layers, separated by a "," argument, are extracted in parallel, each into
+// its own OUTDIR (the frontend runs one container for several packages:
+// starting it costs more than extracting most packages).
 // --drop removes paths from every package: "docs", "locales" or an
 // absolute glob ("/usr/share/doc/*", "/usr/**/*.mo"); it may be repeated.
 // It prints one summary line per package, e.g.
@@ -40,11 +43,15 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/distrofile/distrofile/debextract"
@@ -62,7 +69,7 @@ func main() {
 	}
 }
 
-const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR
+const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT] IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR`
 
@@ -140,11 +147,83 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errors.New("--ca-certificates-root goes with --tar")
 	}
 
-	l, err := debextract.NewLayer(out, opt)
+	layers, err := splitLayers(fs.Args())
+	if err != nil {
+		fs.Usage()
+		return err
+	}
+	return extractLayers(layers, opt, stdout)
+}
+
+// layerArgs is one layer of the first form: its packages and OUTDIR.
+type layerArgs struct {
+	in  []string
+	out string
+}
+
+// splitLayers splits "IN.deb... OUTDIR [, IN.deb... OUTDIR]..." into layers.
+func splitLayers(args []string) ([]layerArgs, error) {
+	var layers []layerArgs
+	for len(args) > 0 {
+		i := slices.Index(args, layerSep)
+		if i < 0 {
+			i = len(args)
+		}
+		if i < 2 {
+			return nil, fmt.Errorf("layer %d: want IN.deb... and OUTDIR; got %q", len(layers)+1, args[:i])
+		}
+		layers = append(layers, layerArgs{in: args[:i-1], out: args[i-1]})
+		if i == len(args) {
+			break
+		}
+		args = args[i+1:]
+		if len(args) == 0 {
+			return nil, fmt.Errorf("a %q with no layer after it", layerSep)
+		}
+	}
+	return layers, nil
+}
+
+// layerSep separates layers on the command line.
+const layerSep = ","
+
+// extractLayers extracts the layers, as many at a time as there are CPUs.
+// Each layer's summary lines are printed together when it is done; the
+// error is the first failed layer's, in command-line order.
+func extractLayers(layers []layerArgs, opt debextract.Options, stdout io.Writer) error {
+	errs := make([]error, len(layers))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for i, l := range layers {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var buf bytes.Buffer
+			errs[i] = extractLayer(l, opt, &buf)
+			mu.Lock()
+			defer mu.Unlock()
+			if _, err := stdout.Write(buf.Bytes()); err != nil && errs[i] == nil {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func extractLayer(la layerArgs, opt debextract.Options, stdout io.Writer) error {
+	l, err := debextract.NewLayer(la.out, opt)
 	if err != nil {
 		return err
 	}
-	for _, in := range fs.Args()[:fs.NArg()-1] {
+	for _, in := range la.in {
 		if err := extractOne(l, in, stdout); err != nil {
 			l.Close()
 			return err

@@ -229,6 +229,69 @@ func TestSeveralPackages(t *testing.T) {
 	}
 }
 
+// TestSeveralLayers extracts layers separated by "," into their own
+// directories, in parallel: the same files as one run per layer, and the
+// first failing layer's error.
+func TestSeveralLayers(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	var debs []string
+	for i := range 6 {
+		debs = append(debs, writeDeb(t, dir, fmt.Sprintf("pkg-%d", i), debtest.File(fmt.Sprintf("./usr/lib/f%d", i), 0644, strings.Repeat("x", i*1000))))
+	}
+	var args, outs []string
+	for i := 0; i < 6; i += 2 {
+		if i > 0 {
+			args = append(args, ",")
+		}
+		o := mkdir(t, filepath.Join(dir, fmt.Sprintf("out%d", i)))
+		outs = append(outs, o)
+		args = append(args, debs[i], debs[i+1], o)
+	}
+	stdout, stderr, code := runCmd(t, bin, append([]string{"--dpkg-status"}, args...)...)
+	if code != 0 || stderr != "" || strings.Count(stdout, "\n") != 6 {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for i := range 6 {
+		if !strings.Contains(stdout, fmt.Sprintf("pkg-%d 1.0 amd64: 1 files", i)) {
+			t.Errorf("no summary for pkg-%d in %q", i, stdout)
+		}
+		o := outs[i/2]
+		if b, err := os.ReadFile(filepath.Join(o, fmt.Sprintf("usr/lib/f%d", i))); err != nil || len(b) != i*1000 {
+			t.Errorf("pkg-%d in %s: %d bytes, %v", i, o, len(b), err)
+		}
+		if _, err := os.Stat(filepath.Join(o, "var/lib/dpkg/status.d", fmt.Sprintf("pkg-%d", i))); err != nil {
+			t.Errorf("status of pkg-%d: %v", i, err)
+		}
+		// Nothing of another layer's packages.
+		other := outs[(i/2+1)%3]
+		if _, err := os.Stat(filepath.Join(other, fmt.Sprintf("usr/lib/f%d", i))); err == nil {
+			t.Errorf("pkg-%d also in %s", i, other)
+		}
+	}
+
+	// A broken package fails the run and is named.
+	bad := filepath.Join(dir, "bad.deb")
+	if err := os.WriteFile(bad, []byte("!<arch>\nnot a deb"), 0644); err != nil {
+		t.Fatal(err)
+	}
+	o1, o2 := mkdir(t, filepath.Join(dir, "b1")), mkdir(t, filepath.Join(dir, "b2"))
+	_, stderr, code = runCmd(t, bin, debs[0], o1, ",", bad, o2)
+	if code != 1 || !strings.Contains(stderr, bad+": ") {
+		t.Errorf("bad layer: exit %d, stderr %q", code, stderr)
+	}
+	for _, args := range [][]string{
+		{debs[0], o1, ","},
+		{debs[0], o1, ",", o2},
+		{",", debs[0], o1},
+		{debs[0], o1, ",", ",", debs[1], o2},
+	} {
+		if _, stderr, code := runCmd(t, bin, args...); code != 1 || !strings.Contains(stderr, "usage:") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
 // TestCACertificates runs --ca-certificates on a fake image root.
 func TestCACertificates(t *testing.T) {
 	bin := build(t)
