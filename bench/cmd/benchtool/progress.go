@@ -122,6 +122,7 @@ func progressCmd(args []string) error {
 
 	var (
 		fetchRun, fetchCached, extractRun, extractCached, extractLoaded int
+		extractOpsRun                                                   int
 		ran                                                             []string
 		begin, end, feReady, firstDistro, indexEnd, firstFetch          time.Time
 		fetchEnd, exStart, exEnd                                        time.Time
@@ -160,17 +161,21 @@ func progressCmd(args []string) error {
 				fetchCached++
 			}
 		case strings.HasPrefix(v.name, "extract "):
+			// "extract a 1, b 2": one ExecOp extracts the packages of a
+			// source, or a few small ones; the counts are of packages.
+			n := strings.Count(v.name, ", ") + 1
 			// The helper prints a summary line when it runs.
 			switch {
 			case v.logs > 0:
 				minT(&exStart, v.first())
 				maxT(&exEnd, v.last())
-				extractRun++
+				extractRun += n
+				extractOpsRun++
 				ran = append(ran, v.name)
 			case v.cached:
-				extractCached++
+				extractCached += n
 			default:
-				extractLoaded++ // not run, not marked cached: loaded from an imported cache
+				extractLoaded += n // not run, not marked cached: loaded from an imported cache
 			}
 		}
 	}
@@ -181,7 +186,7 @@ func progressCmd(args []string) error {
 		return fmt.Sprintf("%.3f", b.Sub(a).Seconds())
 	}
 	fmt.Printf("fetch_run=%d\nfetch_cached=%d\n", fetchRun, fetchCached)
-	fmt.Printf("extract_run=%d\nextract_cached=%d\nextract_loaded=%d\n", extractRun, extractCached, extractLoaded)
+	fmt.Printf("extract_run=%d\nextract_cached=%d\nextract_loaded=%d\nextract_ops_run=%d\n", extractRun, extractCached, extractLoaded, extractOpsRun)
 	fmt.Printf("ran=%q\n", strings.Join(ran, "; "))
 	fmt.Printf("span=%s\n", secs(begin, end))
 	// The frontend's own time: from its image being ready to the first
