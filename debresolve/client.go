@@ -141,25 +141,76 @@ func (c *Client) FetchRelease(ctx context.Context, src Source) (*Release, error)
 // preference: gzip decodes several times faster than xz in pure Go.
 var indexCandidates = []string{"Packages.gz", "Packages.xz", "Packages"}
 
+// IndexFile is one Packages file that a verified InRelease lists for a
+// source, component and architecture: what to fetch (by hash) and how to
+// read it. Its JSON names no mirror (see ResolveRequest).
+type IndexFile struct {
+	// Source is the position of the file's source in the sources given
+	// to ListIndexes.
+	Source int `json:"source"`
+	// Suite is the codename with pocket every package of the file is
+	// recorded with (InRelease Codename, else the source's suite).
+	Suite string `json:"suite"`
+	// Component and Arch identify the file (main, amd64 or all).
+	Component string `json:"component"`
+	Arch      string `json:"arch"`
+	// Path is relative to dists/<suite>/, e.g. main/binary-amd64/Packages.gz;
+	// its suffix says how it is compressed.
+	Path string `json:"path"`
+	// SHA256 and Size are what InRelease lists for Path.
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	// UncompressedSize is the size InRelease lists for the uncompressed
+	// Packages file, -1 when it lists none.
+	UncompressedSize int64 `json:"uncompressed_size"`
+	// URL is where to fetch the file: its by-hash name when the archive
+	// has them, and then FallbackURL is its canonical name, tried when
+	// the by-hash copy is missing (as apt does); else FallbackURL is "".
+	URL         string `json:"-"`
+	FallbackURL string `json:"-"`
+}
+
+// SourceIndexes is the verified InRelease of one source and the Packages
+// files it lists for an architecture.
+type SourceIndexes struct {
+	Source  Source
+	Release *Release
+	Files   []IndexFile
+}
+
 // LoadIndexes fetches and verifies InRelease for every source (in parallel),
 // then fetches each component's binary-<arch> Packages index by hash,
 // checks its SHA-256 and size against InRelease, decompresses and parses it.
-// Indexes are returned in source order, then component order.
+// Indexes are returned in source order, then component order. It is
+// ListIndexes followed by FetchIndexes.
 func (c *Client) LoadIndexes(ctx context.Context, sources []Source, arch string) ([]*Index, error) {
+	lists, err := c.ListIndexes(ctx, sources, arch)
+	if err != nil {
+		return nil, err
+	}
+	return c.FetchIndexes(ctx, lists)
+}
+
+// ListIndexes fetches and verifies the InRelease of every source (in
+// parallel) and lists the Packages files to read for arch: for each
+// component its binary-<arch> index and, when the archive keeps arch:all
+// packages apart, its binary-all index. Nothing else is fetched. The
+// result has one entry per source, in order.
+func (c *Client) ListIndexes(ctx context.Context, sources []Source, arch string) ([]*SourceIndexes, error) {
 	if arch == "" {
 		return nil, fmt.Errorf("no architecture given")
 	}
 	// Sources are loaded in parallel and not cancelled when a sibling
 	// fails, so that the error reported is always that of the first
 	// failing source (deterministic messages).
-	results := make([][]*Index, len(sources))
+	out := make([]*SourceIndexes, len(sources))
 	errs := make([]error, len(sources))
 	var wg sync.WaitGroup
 	for i, src := range sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = c.loadSource(ctx, src, arch)
+			out[i], errs[i] = c.listSource(ctx, i, src, arch)
 		}()
 	}
 	wg.Wait()
@@ -168,15 +219,11 @@ func (c *Client) LoadIndexes(ctx context.Context, sources []Source, arch string)
 			return nil, err
 		}
 	}
-	var out []*Index
-	for _, r := range results {
-		out = append(out, r...)
-	}
 	return out, nil
 }
 
-// loadSource loads the indexes of all components of one source.
-func (c *Client) loadSource(ctx context.Context, src Source, arch string) ([]*Index, error) {
+// listSource verifies one source's InRelease and lists its index files.
+func (c *Client) listSource(ctx context.Context, pos int, src Source, arch string) (*SourceIndexes, error) {
 	rel, err := c.FetchRelease(ctx, src)
 	if err != nil {
 		return nil, err
@@ -188,40 +235,48 @@ func (c *Client) loadSource(ctx context.Context, src Source, arch string) ([]*In
 	if len(comps) == 0 {
 		comps = []string{"main"}
 	}
+	suite := rel.Codename
+	if suite == "" {
+		suite = src.Suite
+	}
+	distsURL := archiveRoot(src) + "/dists/" + src.Suite + "/"
+	si := &SourceIndexes{Source: src, Release: rel}
+	add := func(comp, arch string) error {
+		fh := findIndex(rel, comp, arch)
+		if fh == nil {
+			return fmt.Errorf("%s lists no %s/binary-%s/Packages index (components: %s)", rel.URL, comp, arch, strings.Join(rel.Components, " "))
+		}
+		f := IndexFile{Source: pos, Suite: suite, Component: comp, Arch: arch, Path: fh.Path, SHA256: fh.SHA256, Size: fh.Size,
+			UncompressedSize: -1, URL: distsURL + fh.Path}
+		if plain, ok := rel.File(comp + "/binary-" + arch + "/Packages"); ok && plain.Path != fh.Path {
+			f.UncompressedSize = plain.Size
+		}
+		if rel.AcquireByHash {
+			f.URL, f.FallbackURL = distsURL+path.Dir(fh.Path)+"/by-hash/SHA256/"+fh.SHA256, f.URL
+		}
+		si.Files = append(si.Files, f)
+		return nil
+	}
 	// Each component has a binary-<arch> index. Like apt, a separate
 	// binary-all index is read as well when the Release lists "all" in
 	// Architectures and does not declare "No-Support-for-Architecture-all:
 	// Packages" (arch:all packages already in every binary-<arch> index).
-	type job struct{ comp, arch string }
-	var jobs []job
 	for _, comp := range comps {
 		hasArch := findIndex(rel, comp, arch) != nil
 		hasAll := arch != "all" && rel.NoSupportForArchitectureAll != "Packages" && rel.HasArchitecture("all") &&
 			findIndex(rel, comp, "all") != nil
 		if hasArch || !hasAll {
-			jobs = append(jobs, job{comp, arch}) // reports the missing index
+			if err := add(comp, arch); err != nil { // reports the missing index
+				return nil, err
+			}
 		}
 		if hasAll {
-			jobs = append(jobs, job{comp, "all"})
+			if err := add(comp, "all"); err != nil {
+				return nil, err
+			}
 		}
 	}
-	out := make([]*Index, len(jobs))
-	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	for j, jb := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[j], errs[j] = c.loadIndex(ctx, src, rel, jb.comp, jb.arch)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return si, nil
 }
 
 // findIndex returns the preferred listed form of comp's binary-arch
@@ -236,31 +291,55 @@ func findIndex(rel *Release, comp, arch string) *FileHash {
 	return nil
 }
 
-// loadIndex fetches, verifies and parses one component's Packages index.
-func (c *Client) loadIndex(ctx context.Context, src Source, rel *Release, comp, arch string) (*Index, error) {
-	dir := comp + "/binary-" + arch
-	fhp := findIndex(rel, comp, arch)
-	if fhp == nil {
-		return nil, fmt.Errorf("%s lists no %s/Packages index (components: %s)", rel.URL, dir, strings.Join(rel.Components, " "))
+// FetchIndexes fetches the files of lists by hash (falling back to a
+// file's canonical name when its by-hash copy is missing), checks them
+// against InRelease, decompresses and parses them, in parallel. Indexes
+// are returned in the order of lists, then of their files.
+func (c *Client) FetchIndexes(ctx context.Context, lists []*SourceIndexes) ([]*Index, error) {
+	type job struct {
+		si *SourceIndexes
+		f  IndexFile
 	}
-	fh := *fhp
-	distsURL := archiveRoot(src) + "/dists/" + src.Suite + "/"
-	u := distsURL + fh.Path
-	if rel.AcquireByHash {
-		u = distsURL + path.Dir(fh.Path) + "/by-hash/SHA256/" + fh.SHA256
+	var jobs []job
+	for _, si := range lists {
+		for _, f := range si.Files {
+			jobs = append(jobs, job{si, f})
+		}
 	}
-	suite := rel.Codename
-	if suite == "" {
-		suite = src.Suite
+	out := make([]*Index, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for j, jb := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[j], errs[j] = c.loadIndex(ctx, jb.si, jb.f)
+		}()
 	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadIndex fetches, verifies and parses one index file.
+func (c *Client) loadIndex(ctx context.Context, si *SourceIndexes, f IndexFile) (*Index, error) {
+	if c.Fetcher == nil {
+		return nil, fmt.Errorf("debresolve: Client has no Fetcher")
+	}
+	src := si.Source
 	root := archiveRoot(src)
-	parsed, err := c.cached(fh.SHA256, func() (*Index, error) {
-		req := FetchRequest{URL: u, SHA256: fh.SHA256, Size: fh.Size, Name: "Packages " + src.Suite + "/" + dir}
+	parsed, err := c.cached(f.SHA256, func() (*Index, error) {
+		u := f.URL
+		req := FetchRequest{URL: u, SHA256: f.SHA256, Size: f.Size, Name: "Packages " + src.Suite + "/" + f.Component + "/binary-" + f.Arch}
 		data, err := c.Fetcher.Fetch(ctx, req)
-		if err != nil && rel.AcquireByHash && ctx.Err() == nil {
+		if err != nil && f.FallbackURL != "" && ctx.Err() == nil {
 			// Like apt, fall back to the file's canonical name when the
 			// by-hash copy is missing; its hash is checked all the same.
-			req.URL = distsURL + fh.Path
+			req.URL = f.FallbackURL
 			var err2 error
 			if data, err2 = c.Fetcher.Fetch(ctx, req); err2 == nil {
 				u, err = req.URL, nil
@@ -269,43 +348,26 @@ func (c *Client) loadIndex(ctx context.Context, src Source, rel *Release, comp, 
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("fetching %s of %s: %w", fh.Path, src.Suite, err)
+			return nil, fmt.Errorf("fetching %s of %s: %w", f.Path, src.Suite, err)
 		}
-		if int64(len(data)) != fh.Size {
-			return nil, fmt.Errorf("%s from %s: size %d does not match InRelease (%d)", fh.Path, u, len(data), fh.Size)
-		}
-		if got := sha256Hex(data); got != fh.SHA256 {
-			return nil, fmt.Errorf("%s from %s: sha256 %s does not match InRelease (%s)", fh.Path, u, got, fh.SHA256)
-		}
-		uncompressedSize := int64(-1)
-		if plain, ok := rel.File(dir + "/Packages"); ok && plain.Path != fh.Path {
-			uncompressedSize = plain.Size
-		}
-		t0 := time.Now()
-		text, err := decompress(fh.Path, data, uncompressedSize)
+		idx, st, err := readIndex(f, data, root)
 		if err != nil {
-			return nil, fmt.Errorf("%s from %s: %v", fh.Path, u, err)
+			return nil, fmt.Errorf("%s from %s: %v", f.Path, u, err)
 		}
-		t1 := time.Now()
-		idx, err := parseIndexString(text, root, suite)
-		if err != nil {
-			return nil, fmt.Errorf("%s from %s: %v", fh.Path, u, err)
-		}
-		c.logf("parsed %s/%s: %d stanzas, %d bytes (decompress %v, parse %v)", src.Suite, fh.Path, len(idx.Packages), len(text),
-			t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
-		idx.Source.URL, idx.Suite = root, suite
+		c.logf("parsed %s/%s: %d stanzas, %d bytes (decompress %v, parse %v)", src.Suite, f.Path, len(idx.Packages), st.bytes,
+			st.decompress.Round(time.Millisecond), st.parse.Round(time.Millisecond))
 		return idx, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if parsed.Source.URL != root || parsed.Suite != suite {
+	if parsed.Source.URL != root || parsed.Suite != f.Suite {
 		// The same file served for another source (e.g. two empty
 		// indexes): share the parse, not the per-package URL and Suite.
-		key := fh.SHA256 + " " + root + " " + suite
+		key := f.SHA256 + " " + root + " " + f.Suite
 		if parsed, err = c.cached(key, func() (*Index, error) {
-			n := parsed.rebase(root, suite)
-			n.Source.URL, n.Suite = root, suite
+			n := parsed.rebase(root, f.Suite)
+			n.Source.URL, n.Suite = root, f.Suite
 			return n, nil
 		}); err != nil {
 			return nil, err
@@ -313,15 +375,54 @@ func (c *Client) loadIndex(ctx context.Context, src Source, rel *Release, comp, 
 	}
 	return &Index{
 		Source:    src,
-		Suite:     suite,
-		Component: comp,
-		Arch:      arch,
-		Path:      fh.Path,
-		SHA256:    fh.SHA256,
-		Release:   rel,
+		Suite:     f.Suite,
+		Component: f.Component,
+		Arch:      f.Arch,
+		Path:      f.Path,
+		SHA256:    f.SHA256,
+		Release:   si.Release,
 		Packages:  parsed.Packages,
 		t:         parsed.t,
 	}, nil
+}
+
+// ReadIndex checks data, the content of index file f, against the size
+// and SHA-256 InRelease lists, decompresses and parses it. archiveURL (the
+// archive root) and f.Suite are recorded in every package (URL, Suite).
+// The index has no Source and no Release. Errors do not name the file:
+// callers say which file and where it came from.
+func ReadIndex(f IndexFile, data []byte, archiveURL string) (*Index, error) {
+	idx, _, err := readIndex(f, data, strings.TrimRight(archiveURL, "/"))
+	return idx, err
+}
+
+type readStats struct {
+	bytes             int
+	decompress, parse time.Duration
+}
+
+func readIndex(f IndexFile, data []byte, root string) (*Index, readStats, error) {
+	var st readStats
+	if int64(len(data)) != f.Size {
+		return nil, st, fmt.Errorf("size %d does not match InRelease (%d)", len(data), f.Size)
+	}
+	if got := sha256Hex(data); got != f.SHA256 {
+		return nil, st, fmt.Errorf("sha256 %s does not match InRelease (%s)", got, f.SHA256)
+	}
+	t0 := time.Now()
+	text, err := decompress(f.Path, data, f.UncompressedSize)
+	if err != nil {
+		return nil, st, err
+	}
+	t1 := time.Now()
+	idx, err := parseIndexString(text, root, f.Suite)
+	if err != nil {
+		return nil, st, err
+	}
+	st.bytes, st.decompress, st.parse = len(text), t1.Sub(t0), time.Since(t1)
+	idx.Source.URL, idx.Suite = root, f.Suite
+	idx.Component, idx.Arch, idx.Path, idx.SHA256 = f.Component, f.Arch, f.Path, f.SHA256
+	return idx, st, nil
 }
 
 // cached returns the index cached under key, or runs load once for it

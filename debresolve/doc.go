@@ -14,6 +14,18 @@
 //	indexes, err := c.LoadIndexes(ctx, sources, "amd64")
 //	closure, err := debresolve.Resolve(indexes, "amd64", debresolve.Request{Roots: []string{"perl"}})
 //
+// LoadIndexes is two steps that can run apart: [Client.ListIndexes] fetches
+// and verifies the InRelease files and lists the Packages files to read
+// ([IndexFile]: path, sha256, size, suite), and [Client.FetchIndexes] fetches
+// and parses them ([ReadIndex] parses one from its bytes). A
+// [ResolveRequest] (arch, roots, excludes and the listed files, but no
+// mirror URL) is answered by [ResolveIndexFiles] from the files' bytes with
+// a [ResolveResponse]: the closure in the lock's per-architecture form
+// ([LockArch]) or the resolver's error ([ResolveError], which keeps the
+// typed errors). Both are JSON: the frontend runs the resolution in a
+// cached BuildKit build step whose inputs are the files pinned by sha256,
+// so that a rebuild against an unchanged archive does not read them again.
+//
 // # Trust
 //
 // InRelease files are verified with OpenPGP (ProtonMail go-crypto) against

@@ -205,18 +205,31 @@ func (s *LockStage) Arch(arch string) *LockArch {
 // (the verified InRelease per source, as in Index.Release) give each
 // source's date and digest.
 func NewLockStage(name string, in LockInputs, sources []Source, indexes []*Index) *LockStage {
+	releases := make([]*Release, len(sources))
+	for i, src := range sources {
+		for _, x := range indexes {
+			if x.Release != nil && archiveRoot(x.Source) == archiveRoot(src) && x.Source.Suite == src.Suite {
+				releases[i] = x.Release
+				break
+			}
+		}
+	}
+	return NewLockStageFromReleases(name, in, sources, releases)
+}
+
+// NewLockStageFromReleases starts the lock of a stage resolved from
+// sources, whose verified InRelease files are releases[i] (nil for a
+// source that was not read: its date and digest stay empty).
+func NewLockStageFromReleases(name string, in LockInputs, sources []Source, releases []*Release) *LockStage {
 	ls := &LockStage{Stage: name, Inputs: in, InputsSHA256: in.Digest()}
-	for _, src := range sources {
+	for i, src := range sources {
 		s := LockSource{URL: archiveRoot(src), Suite: src.Suite, Components: src.Components}
 		if len(s.Components) == 0 {
 			s.Components = []string{"main"}
 		}
-		for _, x := range indexes {
-			if x.Release != nil && archiveRoot(x.Source) == archiveRoot(src) && x.Source.Suite == src.Suite {
-				s.Date = x.Release.Date.UTC().Format(time.RFC3339)
-				s.InReleaseSHA256 = x.Release.InReleaseSHA256
-				break
-			}
+		if i < len(releases) && releases[i] != nil {
+			s.Date = releases[i].Date.UTC().Format(time.RFC3339)
+			s.InReleaseSHA256 = releases[i].InReleaseSHA256
 		}
 		ls.Sources = append(ls.Sources, s)
 	}
@@ -238,8 +251,7 @@ func (s *LockStage) AddClosure(cl *Closure, indexes []*Index) error {
 			}
 		}
 	}
-	la := &LockArch{Arch: cl.Arch, Roots: slices.Clone(cl.Roots), Packages: make([]LockPackage, 0, len(cl.Packages))}
-	for _, p := range cl.Packages {
+	la, err := newLockArch(cl, func(p *Package) (int, error) {
 		i := -1
 		for k, v := range srcOf {
 			if p.Suite == k.suite && strings.HasPrefix(p.URL, k.root+"/") && (i < 0 || v < i) {
@@ -247,7 +259,25 @@ func (s *LockStage) AddClosure(cl *Closure, indexes []*Index) error {
 			}
 		}
 		if i < 0 {
-			return fmt.Errorf("lock: package %s (%s) comes from no source of the stage", p.ID(), p.URL)
+			return 0, fmt.Errorf("lock: package %s (%s) comes from no source of the stage", p.ID(), p.URL)
+		}
+		return i, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.AddArch(la)
+	return nil
+}
+
+// newLockArch returns cl in the lock's form; srcOf says which source a
+// package came from.
+func newLockArch(cl *Closure, srcOf func(*Package) (int, error)) (*LockArch, error) {
+	la := &LockArch{Arch: cl.Arch, Roots: slices.Clone(cl.Roots), Packages: make([]LockPackage, 0, len(cl.Packages))}
+	for _, p := range cl.Packages {
+		i, err := srcOf(p)
+		if err != nil {
+			return nil, err
 		}
 		deps := slices.Clone(cl.Edges[p.Name])
 		if deps == nil {
@@ -259,10 +289,15 @@ func (s *LockStage) AddClosure(cl *Closure, indexes []*Index) error {
 		})
 	}
 	sort.Slice(la.Packages, func(i, j int) bool { return la.Packages[i].Name < la.Packages[j].Name })
-	s.Archs = slices.DeleteFunc(s.Archs, func(a *LockArch) bool { return a.Arch == cl.Arch })
+	return la, nil
+}
+
+// AddArch records la as the stage's closure for la.Arch, replacing an
+// earlier one. Its packages' Source must be positions in s.Sources.
+func (s *LockStage) AddArch(la *LockArch) {
+	s.Archs = slices.DeleteFunc(s.Archs, func(a *LockArch) bool { return a.Arch == la.Arch })
 	s.Archs = append(s.Archs, la)
 	sort.Slice(s.Archs, func(i, j int) bool { return s.Archs[i].Arch < s.Archs[j].Arch })
-	return nil
 }
 
 // Closure returns the locked closure with packages fetched from sources (the
