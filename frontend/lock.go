@@ -60,11 +60,13 @@ func MakeLock(ctx context.Context, df *Distrofile, opt LockOptions) (*debresolve
 		return nil, err
 	}
 	c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring, Logf: opt.Logf}
-	return makeLock(ctx, df, states, opt.Archs, c, opt.BuildArgs, opt.ReadContextFile)
+	return makeLock(ctx, df, states, opt.Archs, c, func(*Stage) resolveFunc { return resolveInProcess }, opt.BuildArgs, opt.ReadContextFile)
 }
 
+// makeLock resolves every stage of df that installs packages for archs;
+// run says how each stage is resolved.
 func makeLock(ctx context.Context, df *Distrofile, states map[*Stage]*stageState, archs []string, c *debresolve.Client,
-	args map[string]string, read contextReader) (*debresolve.Lock, error) {
+	run func(*Stage) resolveFunc, args map[string]string, read contextReader) (*debresolve.Lock, error) {
 	if len(archs) == 0 {
 		return nil, fmt.Errorf("no architecture to lock")
 	}
@@ -80,16 +82,14 @@ func makeLock(ctx context.Context, df *Distrofile, states map[*Stage]*stageState
 		}
 		var ls *debresolve.LockStage
 		for _, arch := range archs {
-			cl, indexes, err := resolvePlan(ctx, c, p, s, arch)
+			r, err := resolvePlan(ctx, c, run(st), p, s, stageKey(st), arch)
 			if err != nil {
 				return nil, err
 			}
 			if ls == nil {
-				ls = debresolve.NewLockStage(stageKey(st), p.inputs, p.sources, indexes)
+				ls = debresolve.NewLockStageFromReleases(stageKey(st), p.inputs, r.sources, r.releases)
 			}
-			if err := ls.AddClosure(cl, indexes); err != nil {
-				return nil, err
-			}
+			ls.AddArch(r.arch)
 		}
 		l.Stages = append(l.Stages, ls)
 	}
@@ -162,8 +162,17 @@ func (b *builder) closure(ctx context.Context, st *Stage, s *stageState, arch st
 	if b.lock != nil {
 		return lockedClosure(b.lock, st, s, p, arch)
 	}
-	cl, _, err := resolvePlan(ctx, b.resolver, p, s, arch)
-	return cl, err
+	r, err := resolvePlan(ctx, b.resolver, b.resolveWith(st), p, s, stageKey(st), arch)
+	if err != nil {
+		return nil, err
+	}
+	return r.closure()
+}
+
+// resolveWith says how stage st is resolved in this build (resolverFunc),
+// the ExecOp re-run when --no-cache names the stage.
+func (b *builder) resolveWith(st *Stage) resolveFunc {
+	return b.resolverFunc(b.bc.IsNoCache(st.Name))
 }
 
 // plan computes a stage's plan once per build.
@@ -198,6 +207,11 @@ type lockState struct {
 	lock   *debresolve.Lock
 	planMu sync.Mutex
 	plans  map[*Stage]*stagePlan
+
+	// self is the frontend image (nil when the frontend does not run
+	// from one): the resolve ExecOp runs its binary.
+	selfOnce sync.Once
+	self     *llb.State
 }
 
 // loadLock reads Distrofile.lock from beside the Distrofile, unless the
@@ -314,7 +328,7 @@ func (b *builder) lockResult(ctx context.Context) (*client.Result, error) {
 			archs = append(archs, a)
 		}
 	}
-	l, err := makeLock(ctx, b.df, b.states, archs, b.resolver, b.bc.BuildArgs, b.readContextFile)
+	l, err := makeLock(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.bc.BuildArgs, b.readContextFile)
 	if err != nil {
 		return nil, err
 	}

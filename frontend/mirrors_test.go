@@ -43,7 +43,11 @@ func TestMirrorFallback(t *testing.T) {
 	p.warn = func(m string) { warnings = append(warnings, m) }
 	keyring := append(bad.Keyring, good.Keyring...)
 	c := &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}
-	cl, _, err := resolvePlan(context.Background(), c, p, s, "amd64")
+	r, err := resolvePlan(context.Background(), c, resolveInProcess, p, s, "0", "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := r.closure()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +64,7 @@ func TestMirrorFallback(t *testing.T) {
 	}
 
 	good.FailAll(fakemirror.NotFound)
-	_, _, err = resolvePlan(context.Background(), &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}, p, s, "amd64")
+	_, err = resolvePlan(context.Background(), &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}, resolveInProcess, p, s, "0", "amd64")
 	if err == nil || !strings.Contains(err.Error(), "every MIRROR failed") || !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "404") {
 		t.Errorf("all mirrors down: %v", err)
 	}

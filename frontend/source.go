@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -204,15 +205,18 @@ func planStage(ctx context.Context, s *stageState, args map[string]string, read 
 	return p, nil
 }
 
-// sourcesFor returns the sources that serve arch.
-func (p *stagePlan) sourcesFor(arch string) []debresolve.Source {
+// sourcesFor returns the sources that serve arch and their positions in
+// p.sources.
+func (p *stagePlan) sourcesFor(arch string) ([]debresolve.Source, []int) {
 	var out []debresolve.Source
+	var pos []int
 	for i, s := range p.sources {
 		if p.archs[i] == nil || slices.Contains(p.archs[i], arch) {
 			out = append(out, s)
+			pos = append(pos, i)
 		}
 	}
-	return out
+	return out, pos
 }
 
 // client returns the resolver client for the plan: base itself, or for a
@@ -226,17 +230,26 @@ func (p *stagePlan) client(base *debresolve.Client) *debresolve.Client {
 	return &debresolve.Client{Fetcher: base.Fetcher, Keyring: base.Keyring, Logf: base.Logf, IgnoreValidUntil: true, Now: func() time.Time { return t }}
 }
 
-// resolvePlan loads the indexes of the plan's sources for arch and
-// resolves the stage's roots; resolver errors are located on the INSTALL
-// lines they are about.
-func resolvePlan(ctx context.Context, c *debresolve.Client, p *stagePlan, s *stageState, arch string) (*debresolve.Closure, []*debresolve.Index, error) {
-	srcs := p.sourcesFor(arch)
+// resolvePlan verifies the InRelease files of the plan's sources for arch
+// and resolves the stage's roots against the indexes they list, with run
+// (in a cached ExecOp in a build, in process for the CLI). A mirror whose
+// InRelease or indexes fail is passed over for the next MIRROR; resolver
+// errors are located on the INSTALL lines they are about. stage names the
+// stage in the resolve step's name.
+func resolvePlan(ctx context.Context, c *debresolve.Client, run resolveFunc, p *stagePlan, s *stageState, stage, arch string) (*resolved, error) {
+	srcs, pos := p.sourcesFor(arch)
 	if len(srcs) == 0 {
-		return nil, nil, errAt(s.FromRanges, "no source of the stage serves architecture %s", arch)
+		return nil, errAt(s.FromRanges, "no source of the stage serves architecture %s", arch)
 	}
-	indexes, err := p.client(c).LoadIndexes(ctx, srcs, arch)
+	req := debresolve.ResolveRequest{Arch: arch, Excludes: s.Excludes}
+	for _, r := range s.Roots {
+		req.Roots = append(req.Roots, r.Package)
+	}
+	name := resolveName(stage, arch, req.Roots)
+	c = p.client(c)
+	r, err := resolveSources(ctx, c, run, name, p, srcs, pos, arch, req)
 	errs := []string{}
-	for i := 0; err != nil && i < len(p.fallbacks); i++ {
+	for i := 0; err != nil && !isResolverError(err) && i < len(p.fallbacks); i++ {
 		// The distribution's sources come first in srcs: try them on the
 		// next mirror; an index set is never mixed from several mirrors.
 		errs = append(errs, fmt.Sprintf("%s: %v", p.mirrors[i], err))
@@ -244,21 +257,17 @@ func resolvePlan(ctx context.Context, c *debresolve.Client, p *stagePlan, s *sta
 			p.warn(fmt.Sprintf("mirror %s failed (%v); trying %s", p.mirrors[i], err, p.mirrors[i+1]))
 		}
 		alt := append(slices.Clone(p.fallbacks[i]), srcs[len(p.fallbacks[i]):]...)
-		indexes, err = p.client(c).LoadIndexes(ctx, alt, arch)
+		r, err = resolveSources(ctx, c, run, name, p, alt, pos, arch, req)
 	}
 	if err != nil {
-		if len(errs) > 0 {
-			return nil, nil, errAt(s.FromRanges, "every MIRROR failed:\n  %s\n  %s: %v", strings.Join(errs, "\n  "), p.mirrors[len(p.mirrors)-1], err)
+		var re *resolverError
+		if errors.As(err, &re) {
+			return nil, &LocatedError{Err: re.err, Ranges: rootRanges(re.err, s.Roots)}
 		}
-		return nil, nil, errAt(s.FromRanges, "%v", err)
+		if len(errs) > 0 {
+			return nil, errAt(s.FromRanges, "every MIRROR failed:\n  %s\n  %s: %v", strings.Join(errs, "\n  "), p.mirrors[len(p.mirrors)-1], err)
+		}
+		return nil, errAt(s.FromRanges, "%v", err)
 	}
-	req := debresolve.Request{Exclude: s.Excludes}
-	for _, r := range s.Roots {
-		req.Roots = append(req.Roots, r.Package)
-	}
-	cl, err := debresolve.Resolve(indexes, arch, req)
-	if err != nil {
-		return nil, nil, &LocatedError{Err: err, Ranges: rootRanges(err, s.Roots)}
-	}
-	return cl, indexes, nil
+	return r, nil
 }

@@ -1,6 +1,10 @@
 // Command distrofile-frontend is the BuildKit gateway frontend that builds
 // images from a Distrofile. BuildKit runs it from the frontend image named by
 // a Distrofile's `# syntax=` line (or --frontend gateway.v0).
+//
+// Run as `distrofile-frontend resolve REQUEST INDEXES OUT` (by the build
+// step the frontend makes for it), it resolves a stage's packages against
+// Packages files instead: see frontend.ResolveMain.
 package main
 
 import (
@@ -14,6 +18,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "resolve" {
+		if err := frontend.ResolveMain(os.Args[2:], os.Stderr); err != nil {
+			fmt.Fprintf(os.Stderr, "distrofile-frontend resolve: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
 		fmt.Fprintf(os.Stderr, "distrofile-frontend: %v\n", err)
 		os.Exit(1)
