@@ -159,9 +159,12 @@ func BaseFiles(acc Accounts, arch string, usrMerge bool) []File {
 // they land in directories that already have their owners.
 //
 // When caRoot is given, the same helper run also writes what
-// update-ca-certificates would write for that root (the merged packages and
-// COPYs), so the CA bundle is part of this one layer.
-func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot *llb.State) (llb.State, error) {
+// update-ca-certificates would write for the image made of those layers
+// (the packages and the COPYs, bottom first), so the CA bundle is part of
+// this one layer. Each layer is mounted by itself and the helper reads
+// their union: merging them first would make BuildKit materialise the
+// merge, a walk and a hard link of every file of the image.
+func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.State) (llb.State, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	n := 0
@@ -192,13 +195,15 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot *llb.S
 		return llb.State{}, err
 	}
 	layer := llb.Scratch()
-	if n > 0 || caRoot != nil {
+	if n > 0 || len(caRoot) > 0 {
 		spec := llb.Scratch().File(llb.Mkfile("/files.tar", 0o644, buf.Bytes(), llb.WithCreatedTime(epoch)),
 			llb.WithCustomName("[distrofile] generated files spec"))
 		args := []string{helperInRoot, "--tar", "--max-mtime=" + strconv.FormatInt(epoch.Unix(), 10)}
 		name := "[distrofile] generated files"
-		if caRoot != nil {
-			args = append(args, "--ca-certificates-root=/root")
+		for i := range caRoot {
+			args = append(args, "--ca-certificates-root=/root/"+strconv.Itoa(i))
+		}
+		if len(caRoot) > 0 {
 			name += " and update-ca-certificates"
 		}
 		runOpts := []llb.RunOption{
@@ -209,8 +214,8 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot *llb.S
 			llb.AddMount("/in", spec, llb.Readonly),
 			llb.WithCustomName(name),
 		}
-		if caRoot != nil {
-			runOpts = append(runOpts, llb.AddMount("/root", *caRoot, opt.inputMount()...))
+		for i, l := range caRoot {
+			runOpts = append(runOpts, llb.AddMount("/root/"+strconv.Itoa(i), l, opt.inputMount()...))
 		}
 		if opt.IgnoreCache {
 			runOpts = append(runOpts, llb.IgnoreCache)

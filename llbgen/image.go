@@ -66,16 +66,14 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 		}
 		return llb.Merge(layers, llb.WithCustomName(fmt.Sprintf("[distrofile] merge %d packages and generated files", len(plan.Packages))))
 	}
-	var caRoot *llb.State
+	var caRoot []llb.State
 	if plan.CACertificates {
 		// update-ca-certificates reads the packages' certificates and the
 		// local ones a COPY may add under /usr/local/share/ca-certificates.
-		view := layers
+		caRoot = layers
 		if fa := copyActions(plan.Files); fa != nil {
-			view = append(slices.Clone(layers), llb.Scratch().File(fa, llb.WithCustomName("[distrofile] COPY (for update-ca-certificates)")))
+			caRoot = append(slices.Clone(layers), llb.Scratch().File(fa, llb.WithCustomName("[distrofile] COPY (for update-ca-certificates)")))
 		}
-		r := merge(view)
-		caRoot = &r
 	}
 	files, err := FilesLayer(plan.Files, plan.Epoch, opt, caRoot)
 	if err != nil {

@@ -386,3 +386,63 @@ func TestExtractUnit(t *testing.T) {
 		t.Errorf("names %s", n)
 	}
 }
+
+// TestCACertificatesReadsLayers: update-ca-certificates reads every package
+// layer and the COPYs, each mounted by itself (no merge to materialise),
+// bottom first.
+func TestCACertificatesReadsLayers(t *testing.T) {
+	p := testPlan()
+	p.CACertificates = true
+	p.Files = append(p.Files, File{Kind: KindCopy, Path: "/usr/local/share/ca-certificates/my.crt", From: llb.Local("context"), Srcs: []string{"/my.crt"}})
+	root, _, err := Build(p, ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoContentHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := root.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		e := op.GetExec()
+		if e == nil || !slices.Contains(e.Meta.Args, "--tar") {
+			continue
+		}
+		found = true
+		var roots, mounts []string
+		for _, a := range e.Meta.Args {
+			if r, ok := strings.CutPrefix(a, "--ca-certificates-root="); ok {
+				roots = append(roots, r)
+			}
+		}
+		for _, m := range e.Mounts {
+			if strings.HasPrefix(m.Dest, "/root/") {
+				mounts = append(mounts, m.Dest)
+				if !m.Readonly || m.ContentCache != pb.MountContentCache_OFF {
+					t.Errorf("%s: readonly %v, content cache %v", m.Dest, m.Readonly, m.ContentCache)
+				}
+			}
+		}
+		// Two packages and the COPYs.
+		if want := []string{"/root/0", "/root/1", "/root/2"}; !reflect.DeepEqual(roots, want) || !reflect.DeepEqual(mounts, want) {
+			t.Errorf("roots %q, mounts %q, want %q", roots, mounts, want)
+		}
+	}
+	if !found {
+		t.Fatal("no generated-files ExecOp")
+	}
+	merges := 0
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err == nil && op.GetMerge() != nil {
+			merges++
+		}
+	}
+	if merges != 1 {
+		t.Errorf("%d merges, want only the image's", merges)
+	}
+}

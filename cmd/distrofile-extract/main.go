@@ -1,14 +1,16 @@
 // Command distrofile-extract unpacks Debian binary packages into a
 // directory. It is the extraction helper of the Distrofile frontend: a
-// static binary (CGO_ENABLED=0) that runs as the only file of a scratch
-// root file system, without network, writing into an empty output mount
-// that becomes one image layer. It needs nothing at run time: no shell,
-// no libc, no /tmp, no /etc.
+// static binary that runs as the only file of a scratch root file system,
+// without network, writing into an empty output mount that becomes one
+// image layer. It needs nothing at run time: no shell, no shared library,
+// no /tmp, no /etc. Released builds (hack/build-helper) link liblzma and
+// libc statically through cgo, for xz at liblzma's speed (-tags liblzma);
+// a plain CGO_ENABLED=0 build uses the pure-Go xz decoder.
 //
 // Usage:
 //
 //	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
-//	distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT] IN.tar OUTDIR
+//	distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //
 // The first form extracts one or more packages, in order, into OUTDIR as
@@ -26,7 +28,9 @@
 // The second form writes an uncompressed tar of generated files
 // (debextract.ExtractTar); with --ca-certificates-root it then adds, into
 // the same OUTDIR, what the third form writes for ROOT, so that the
-// generated files and the CA bundle make one layer.
+// generated files and the CA bundle make one layer. Repeated, the roots are
+// the image's layers, bottom first, read as their union (the frontend
+// mounts each package layer instead of merging them first).
 //
 // The third form reads the merged image root mounted (read-only) at ROOT
 // and writes into OUTDIR what update-ca-certificates writes on a fresh
@@ -70,7 +74,7 @@ func main() {
 }
 
 const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
-       distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT] IN.tar OUTDIR
+       distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR`
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -80,7 +84,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums for each package")
 	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
 	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
-	caRoot := fs.String("ca-certificates-root", "", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root")
+	var caRoot []string
+	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
+		caRoot = append(caRoot, s)
+		return nil
+	})
 	maxMTime := fs.Int64("max-mtime", -1, "clamp modification times to this Unix time (e.g. SOURCE_DATE_EPOCH); negative: no clamping")
 	var drop []string
 	fs.Func("drop", `remove paths from the packages: "docs", "locales" or an absolute glob (repeatable)`, func(s string) error {
@@ -122,7 +130,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	out := fs.Arg(fs.NArg() - 1)
 
 	if *caCerts {
-		return caCertificates(fs.Arg(0), out, *maxMTime, stdout, stderr)
+		return caCertificates([]string{fs.Arg(0)}, out, *maxMTime, stdout, stderr)
 	}
 	if *plainTar {
 		f, err := os.Open(fs.Arg(0))
@@ -137,12 +145,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if _, err := fmt.Fprintln(stdout, res); err != nil {
 			return err
 		}
-		if *caRoot != "" {
-			return caCertificates(*caRoot, out, *maxMTime, stdout, stderr)
+		if len(caRoot) > 0 {
+			return caCertificates(caRoot, out, *maxMTime, stdout, stderr)
 		}
 		return nil
 	}
-	if *caRoot != "" {
+	if len(caRoot) > 0 {
 		fs.Usage()
 		return errors.New("--ca-certificates-root goes with --tar")
 	}
@@ -248,8 +256,8 @@ func extractOne(l *debextract.Layer, in string, stdout io.Writer) error {
 
 // caCertificates builds the CA files of the image root and writes them
 // through debextract.ExtractTar, with the same safety as everything else.
-func caCertificates(root, out string, maxMTime int64, stdout, stderr io.Writer) error {
-	res, err := cacerts.Build(root, cacerts.Options{})
+func caCertificates(roots []string, out string, maxMTime int64, stdout, stderr io.Writer) error {
+	res, err := cacerts.BuildLayers(roots, cacerts.Options{})
 	if err != nil {
 		return fmt.Errorf("ca-certificates: %w", err)
 	}

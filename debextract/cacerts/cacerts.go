@@ -181,7 +181,14 @@ func checkName(p string) error {
 // Build computes the files update-ca-certificates writes for the image
 // whose root is the directory root. See the package documentation.
 func Build(root string, opt Options) (*Result, error) {
-	ir, err := openImageRoot(root)
+	return BuildLayers([]string{root}, opt)
+}
+
+// BuildLayers is Build for the image whose root is the union of the layer
+// directories, bottom first (a later layer's entry hides an earlier one's,
+// directories are merged), so that the image need not be merged first.
+func BuildLayers(layers []string, opt Options) (*Result, error) {
+	ir, err := openImageRoot(layers...)
 	if err != nil {
 		return nil, err
 	}

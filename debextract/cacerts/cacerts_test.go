@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -356,4 +357,70 @@ func testCRL(t *testing.T, issuer []byte) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+}
+
+// TestBuildLayers: the union of layer directories gives what Build gives
+// for the same layers merged into one directory, including a certificate
+// replaced by an upper layer, directories spread over layers, links that
+// cross layers and a link target that only an upper layer provides.
+func TestBuildLayers(t *testing.T) {
+	subj := testSubjects(t)
+	type entry struct {
+		layer      int
+		path       string
+		data, link string
+	}
+	a, b := string(selfSigned(t, subj["plain"], 1)), string(selfSigned(t, subj["plain"], 2))
+	c, d := string(selfSigned(t, subj["unicode"], 3)), string(selfSigned(t, subj["mixed"], 4))
+	entries := []entry{
+		{layer: 0, path: "usr/share/ca-certificates/mozilla/a.crt", data: a},
+		{layer: 0, path: "usr/share/ca-certificates/mozilla/b.crt", data: a}, // replaced in layer 1
+		{layer: 1, path: "usr/share/ca-certificates/mozilla/b.crt", data: b},
+		{layer: 1, path: "usr/share/ca-certificates/other/c.crt", data: c},
+		{layer: 0, path: "etc/ssl/certs/old.pem", data: c},
+		{layer: 2, path: "etc/ssl/certs/java.pem", link: "/opt/java/d.pem"}, // target in layer 1
+		{layer: 1, path: "opt/java/d.pem", data: d},
+		{layer: 2, path: "usr/local/share/ca-certificates/local.crt", link: "/usr/share/ca-certificates/other/c.crt"},
+		{layer: 2, path: "usr/local/share/ca-certificates/sub/e.crt", data: d},
+	}
+	tmp := t.TempDir()
+	merged := filepath.Join(tmp, "merged")
+	layers := []string{filepath.Join(tmp, "l0"), filepath.Join(tmp, "l1"), filepath.Join(tmp, "l2")}
+	for _, e := range entries {
+		for _, root := range []string{merged, layers[e.layer]} {
+			p := filepath.Join(root, e.path)
+			os.Remove(p)
+			if e.link != "" {
+				symlink(t, e.link, p)
+			} else {
+				write(t, p, []byte(e.data))
+			}
+		}
+	}
+	want, err := Build(merged, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := BuildLayers(layers, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Files, want.Files) || got.String() != want.String() || !reflect.DeepEqual(got.Warnings, want.Warnings) {
+		t.Errorf("union:\n%s %v\nmerged:\n%s %v", got, got.Warnings, want, want.Warnings)
+	}
+	bundle := func(r *Result) string {
+		for _, f := range r.Files {
+			if f.Path == "etc/ssl/certs/ca-certificates.crt" {
+				return string(f.Data)
+			}
+		}
+		return ""
+	}
+	// b replaced a, and the local link resolved across layers.
+	if w := a + b + c + c + d; bundle(got) != w {
+		t.Errorf("bundle has %d bytes, want %d", len(bundle(got)), len(w))
+	}
+	if _, err := BuildLayers(nil, Options{}); err == nil {
+		t.Error("no layers: no error")
+	}
 }

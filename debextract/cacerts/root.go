@@ -17,23 +17,72 @@ const maxSymlinks = 40
 // errLoop reports too many levels of symbolic links.
 var errLoop = errors.New("too many levels of symbolic links")
 
-// imageRoot reads a directory tree as the root of an image: absolute
-// symbolic links are resolved against the root and ".." stops at it, as
-// inside a container. Every access goes through an os.Root, which refuses
-// to leave the directory whatever a link says.
+// imageRoot reads a directory tree, or a stack of layer trees, as the root
+// of an image: absolute symbolic links are resolved against the root and
+// ".." stops at it, as inside a container. Every access goes through an
+// os.Root, which refuses to leave its directory whatever a link says.
+//
+// With several layers (bottom first) the root is their union, as BuildKit
+// merges layers without whiteouts: a path is the topmost layer's entry, a
+// directory lists the entries of every layer that has it.
 type imageRoot struct {
-	r *os.Root
+	layers []*os.Root // bottom first
 }
 
-func openImageRoot(dir string) (*imageRoot, error) {
-	r, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
+func openImageRoot(dirs ...string) (*imageRoot, error) {
+	ir := &imageRoot{}
+	for _, d := range dirs {
+		r, err := os.OpenRoot(d)
+		if err != nil {
+			ir.Close()
+			return nil, err
+		}
+		ir.layers = append(ir.layers, r)
 	}
-	return &imageRoot{r: r}, nil
+	if len(ir.layers) == 0 {
+		return nil, errors.New("no image root")
+	}
+	return ir, nil
 }
 
-func (ir *imageRoot) Close() error { return ir.r.Close() }
+func (ir *imageRoot) Close() error {
+	var errs []error
+	for _, r := range ir.layers {
+		errs = append(errs, r.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// top returns the topmost layer that has name (not following a final
+// symbolic link) and the entry's information.
+func (ir *imageRoot) top(name string) (*os.Root, fs.FileInfo, error) {
+	var first error
+	for i := len(ir.layers) - 1; i >= 0; i-- {
+		fi, err := ir.layers[i].Lstat(name)
+		if err == nil {
+			return ir.layers[i], fi, nil
+		}
+		if first == nil || !errors.Is(err, fs.ErrNotExist) && errors.Is(first, fs.ErrNotExist) {
+			first = err
+		}
+	}
+	return nil, nil, first
+}
+
+// lstat is os.Lstat in the (union) image.
+func (ir *imageRoot) lstat(name string) (fs.FileInfo, error) {
+	_, fi, err := ir.top(name)
+	return fi, err
+}
+
+// readlink is os.Readlink in the (union) image.
+func (ir *imageRoot) readlink(name string) (string, error) {
+	r, _, err := ir.top(name)
+	if err != nil {
+		return "", err
+	}
+	return r.Readlink(name)
+}
 
 // rel turns an absolute image path into a name for os.Root.
 func rel(p string) string {
@@ -60,7 +109,7 @@ func (ir *imageRoot) resolve(p string) (string, error) {
 			continue
 		}
 		next := path.Join(done, c)
-		fi, err := ir.r.Lstat(rel(next))
+		fi, err := ir.lstat(rel(next))
 		if err != nil {
 			return "", err
 		}
@@ -71,7 +120,7 @@ func (ir *imageRoot) resolve(p string) (string, error) {
 		if links++; links > maxSymlinks {
 			return "", &fs.PathError{Op: "resolve", Path: p, Err: errLoop}
 		}
-		target, err := ir.r.Readlink(rel(next))
+		target, err := ir.readlink(rel(next))
 		if err != nil {
 			return "", err
 		}
@@ -89,7 +138,7 @@ func (ir *imageRoot) stat(p string) (string, fs.FileInfo, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	fi, err := ir.r.Lstat(rel(q))
+	fi, err := ir.lstat(rel(q))
 	if err != nil {
 		return "", nil, err
 	}
@@ -109,23 +158,51 @@ func (ir *imageRoot) readFile(p string, max int64) ([]byte, error) {
 	if fi.Size() > max {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("larger than %d bytes", max)}
 	}
-	return ir.r.ReadFile(rel(q))
+	r, _, err := ir.top(rel(q))
+	if err != nil {
+		return nil, err
+	}
+	return r.ReadFile(rel(q))
 }
 
-// readDir lists the directory p (resolved), sorted by name.
+// readDir lists the directory p (resolved), sorted by name: in a union,
+// the entries of every layer that has p as a directory, the topmost entry
+// of each name.
 func (ir *imageRoot) readDir(p string) ([]fs.DirEntry, error) {
 	q, err := ir.resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	f, err := ir.r.Open(rel(q))
-	if err != nil {
+	if _, fi, err := ir.top(rel(q)); err != nil {
 		return nil, err
+	} else if !fi.IsDir() {
+		return nil, &fs.PathError{Op: "readdir", Path: p, Err: errors.New("not a directory")}
 	}
-	defer f.Close()
-	ents, err := f.ReadDir(-1)
+	byName := map[string]fs.DirEntry{}
+	for _, r := range ir.layers {
+		fi, err := r.Lstat(rel(q))
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		f, err := r.Open(rel(q))
+		if err != nil {
+			return nil, err
+		}
+		ents, err := f.ReadDir(-1)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			byName[e.Name()] = e
+		}
+	}
+	ents := make([]fs.DirEntry, 0, len(byName))
+	for _, e := range byName {
+		ents = append(ents, e)
+	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
-	return ents, err
+	return ents, nil
 }
 
 // findCRT returns the paths of the files named *.crt beneath dir, like
