@@ -253,7 +253,7 @@ func (e *resolverError) Error() string { return e.err.Error() }
 func (e *resolverError) Unwrap() error { return e.err }
 
 // resolveSources lists the index files of srcs (the plan's sources at
-// positions pos) for arch, has run resolve req against them and returns
+// positions pos) for arch, has run answer req against them and returns
 // the closure with sources at the plan's positions.
 func resolveSources(ctx context.Context, c *debresolve.Client, run resolveFunc, name string, p *stagePlan, srcs []debresolve.Source, pos []int,
 	arch string, req debresolve.ResolveRequest) (*resolved, error) {
