@@ -339,7 +339,7 @@ func (c *Client) loadIndex(ctx context.Context, si *SourceIndexes, f IndexFile) 
 		if err != nil && f.FallbackURL != "" && ctx.Err() == nil {
 			// Like apt, fall back to the file's canonical name when the
 			// by-hash copy is missing; its hash is checked all the same.
-			req.URL = f.FallbackURL
+			req.URL, req.Fallback = f.FallbackURL, true
 			var err2 error
 			if data, err2 = c.Fetcher.Fetch(ctx, req); err2 == nil {
 				u, err = req.URL, nil

@@ -386,6 +386,9 @@ func TestByHashFallback(t *testing.T) {
 			if r.SHA256 == "" {
 				t.Errorf("fallback request without SHA256: %+v", r)
 			}
+			if r.Fallback != !strings.Contains(r.URL, "/by-hash/") {
+				t.Errorf("request %+v: Fallback must mark the canonical name's request only", r)
+			}
 		}
 	}
 	want := []string{removed, "debian-security/dists/trixie-security/main/binary-amd64/Packages.gz"}

@@ -21,6 +21,11 @@ type FetchRequest struct {
 	Size int64
 	// Name is a human label for progress output, e.g. "InRelease trixie-security".
 	Name string
+	// Fallback marks a second request for content that a first request
+	// (to another URL, with the same SHA256) failed to deliver: an index's
+	// canonical name after its by-hash copy failed. A Fetcher that keys
+	// fetches by SHA256 must not answer it with the failed attempt.
+	Fallback bool
 }
 
 // FetcherFunc adapts a function to the Fetcher interface.

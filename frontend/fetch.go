@@ -29,7 +29,13 @@ func (f *llbFetcher) Fetch(ctx context.Context, req debresolve.FetchRequest) ([]
 	opts := []llb.HTTPOption{llb.WithCustomName("[distrofile] fetch " + req.Name)}
 	if req.SHA256 != "" {
 		// A constant name keeps the cache key URL-independent (any mirror).
+		// BuildKit merges fetches with one cache key, so a fallback for
+		// content whose first URL failed needs a key of its own, or it
+		// gets that failure again.
 		name = "index"
+		if req.Fallback {
+			name = "index.fallback"
+		}
 		dgst := digest.NewDigestFromEncoded(digest.SHA256, req.SHA256)
 		if err := dgst.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: bad sha256 %q: %w", req.URL, req.SHA256, err)
