@@ -1,9 +1,19 @@
 package examples
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/distrofile/distrofile/debresolve/archivetest"
+	"github.com/distrofile/distrofile/internal/debtest"
 )
 
 // resolveVertex matches the resolve step of an unlocked build in buildx's
@@ -42,5 +52,65 @@ func TestE2EUnlockedRebuildReadsNoIndex(t *testing.T) {
 	}
 	if strings.Contains(out, "[distrofile] fetch Packages") {
 		t.Errorf("the rebuild read a Packages index in the frontend:\n%s", out)
+	}
+}
+
+// TestE2EResolveStepFallsBack: an archive that announces by-hash indexes
+// but lacks them makes the resolve step fail (its inputs are fetched by
+// hash); the frontend then fetches the indexes itself, falling back to
+// their canonical names as apt does, and the build succeeds. (Before the
+// fallback fetch had a cache key of its own, BuildKit answered it with the
+// failed by-hash fetch and such an archive could not be used.)
+func TestE2EResolveStepFallsBack(t *testing.T) {
+	e := e2eEnv(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	key, err := archivetest.NewKey("distrofile e2e archive", now.Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unique content per run, so BuildKit's cache never has it.
+	stamp := fmt.Sprint(now.UnixNano())
+	deb := debtest.Deb{Control: debtest.Control("hello", "1.0-1", "all"), Entries: debtest.WithParents([]debtest.Entry{
+		debtest.File("./usr/share/hello/stamp", 0o644, stamp+"\n"),
+	})}.MustBytes()
+	sum := sha256.Sum256(deb)
+	a := archivetest.New()
+	if err := a.AddSuite(archivetest.Suite{Root: "repo", Dist: "stable", Suite: "stable", Date: now.Add(-time.Hour), Key: key,
+		Packages: map[string]string{"main/amd64": archivetest.Stanza("hello", "1.0-1", "Architecture: all",
+			"Filename: pool/main/h/hello/hello_1.0-1_all.deb", fmt.Sprintf("Size: %d", len(deb)), "SHA256: "+hex.EncodeToString(sum[:]))}}); err != nil {
+		t.Fatal(err)
+	}
+	a.Set("repo/pool/main/h/hello/hello_1.0-1_all.deb", deb)
+	removed := 0
+	for p := range a.Files {
+		if strings.Contains(p, "/by-hash/") {
+			delete(a.Files, p)
+			removed++
+		}
+	}
+	if removed == 0 {
+		t.Fatal("the archive has no by-hash files to remove")
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	pub, err := archivetest.ArmoredPublicKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL hello\n", srv.URL))
+	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys/archive.asc"), pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly", ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	// The resolve step's input (by hash) failed, then the frontend's own
+	// fetch by hash, then the one by the canonical name did it.
+	if !strings.Contains(out, "[distrofile] index stable/main/binary-amd64/Packages.gz") || !strings.Contains(out, "[distrofile] fetch Packages stable/main/binary-amd64") {
+		t.Fatalf("want the resolve step's input, then the frontend's own fetch of the index:\n%s", out)
 	}
 }
