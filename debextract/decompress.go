@@ -8,13 +8,33 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
 
 // zstdMaxWindow bounds the memory a zstd frame may ask for. dpkg-deb does
 // not use long-distance mode; 128 MiB is what zstd --long=27 (and level 22)
 // needs.
 const zstdMaxWindow = 1 << 27
+
+// NewXZReader opens the .xz decoder that Extract uses for data.tar.xz and
+// control.tar.xz (see XZDecoder): liblzma, linked through cgo, when built
+// with cgo and the build tag liblzma, as the helper is released; the
+// pure-Go github.com/ulikunitz/xz otherwise. Both accept concatenated
+// streams and verify every integrity check; truncated input is an error.
+// Close releases the decoder's memory (liblzma's is C memory).
+func NewXZReader(r io.Reader) (io.ReadCloser, error) {
+	z, closeZ, err := newXZReader(r)
+	if err != nil {
+		return nil, err
+	}
+	return readCloser{z, closeZ}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	close func()
+}
+
+func (r readCloser) Close() error { r.close(); return nil }
 
 // decompressor opens the decoder for an ar member named prefix+ext, where
 // prefix is "control.tar" or "data.tar". The returned close function
@@ -41,11 +61,7 @@ func decompressor(member, prefix string, allowed []string, r io.Reader) (io.Read
 		}
 		return z, func() { z.Close() }, nil
 	case ".xz":
-		z, err := xz.NewReader(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		return z, nop, nil
+		return newXZReader(r)
 	case ".zst":
 		z, err := zstd.NewReader(r,
 			zstd.WithDecoderConcurrency(1),

@@ -12,6 +12,14 @@
 // paragraph and md5sums, and data.tar.{xz,zst,gz,bz2} or an uncompressed
 // data.tar is unpacked entry by entry. Nothing after data.tar is read.
 //
+// xz is decoded by liblzma through cgo when the package is built with cgo
+// and the build tag liblzma (the released helper: hack/build-helper), and
+// by the pure-Go github.com/ulikunitz/xz otherwise (XZDecoder,
+// NewXZReader). Both accept concatenated streams and stream padding, verify
+// every integrity check (CRC32, CRC64, SHA-256), refuse an unknown check
+// type, and report truncated input as an error. liblzma also stops a
+// stream that needs more than 256 MiB of memory (ErrLimit).
+//
 // # What is written
 //
 // Regular files, directories, symbolic links and hard links are written
