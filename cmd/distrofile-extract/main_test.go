@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
@@ -12,19 +13,43 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/internal/debtest"
 )
 
-// build compiles the command as it ships: static, without cgo.
+// build compiles the command as it ships: static. When the tests run with
+// the liblzma decoder (go test -tags liblzma), it is built by
+// hack/build-helper, as released: cgo, liblzma and libc linked in
+// statically. Otherwise it is the pure-Go build, without cgo.
 func build(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "distrofile-extract")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if strings.HasPrefix(debextract.XZDecoder(), "liblzma") {
+		cmd = exec.Command("../../hack/build-helper", bin)
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
 	}
 	return bin
+}
+
+// TestStatic: the helper needs no dynamic loader and no shared library.
+func TestStatic(t *testing.T) {
+	f, err := elf.Open(build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			t.Errorf("program header %v: not a static executable", p.Type)
+		}
+	}
+	if libs, err := f.ImportedLibraries(); err != nil || len(libs) != 0 {
+		t.Errorf("needs %v (%v)", libs, err)
+	}
 }
 
 func TestCommand(t *testing.T) {
