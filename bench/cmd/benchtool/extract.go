@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 
 	"github.com/distrofile/distrofile/debextract"
 )
@@ -44,8 +43,11 @@ func statsCmd(args []string) error {
 }
 
 // decodeCmd decodes each .xz or .zst file with the decoder the helper uses
-// (same options) and prints "seconds decoded-bytes".
+// (same options: debextract.NewXZReader, which is liblzma when benchtool is
+// built like the helper, with cgo and -tags liblzma) and prints
+// "seconds decoded-bytes". The decoder's name goes to standard error.
 func decodeCmd(args []string) error {
+	fmt.Fprintf(os.Stderr, "xz decoder: %s\n", debextract.XZDecoder())
 	var total int64
 	start := time.Now()
 	for _, p := range args {
@@ -57,7 +59,12 @@ func decodeCmd(args []string) error {
 		br := bufio.NewReaderSize(f, 1<<20)
 		switch {
 		case strings.HasSuffix(p, ".xz"):
-			r, err = xz.NewReader(br)
+			var z io.ReadCloser
+			z, err = debextract.NewXZReader(br)
+			if err == nil {
+				defer z.Close()
+			}
+			r = z
 		case strings.HasSuffix(p, ".zst"):
 			var z *zstd.Decoder
 			z, err = zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<27), zstd.WithDecoderLowmem(true))

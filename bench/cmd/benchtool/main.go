@@ -13,8 +13,9 @@
 //	benchtool stats N...
 //	    prints "median min max" of the numbers.
 //	benchtool xzdecode FILE...
-//	    decodes .xz/.zst files with the Go decoders the helper uses and
-//	    prints the seconds it took (decoding alone, nothing written).
+//	    decodes .xz/.zst files with the decoders the helper uses (for xz,
+//	    liblzma when built with cgo and -tags liblzma, as bench/run does)
+//	    and prints the seconds it took (decoding alone, nothing written).
 //	benchtool profile -o PROF -n N DEB
 //	    extracts DEB N times with debextract.Extract (the helper's code)
 //	    under the CPU profiler.
