@@ -48,6 +48,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	b := &builder{c: c, bc: bc}
+	b.prefetchLock(ctx)
 	src, err := bc.ReadEntrypoint(ctx, "Distrofile")
 	if err != nil {
 		return nil, err
@@ -55,7 +57,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(src, bc, c)); err != nil || ok {
 		return res, err
 	}
-	b := &builder{c: c, bc: bc, src: src}
+	b.src = src
 	res, err := b.build(ctx)
 	return res, withSource(err, src.SourceMap)
 }
