@@ -124,6 +124,9 @@ func validXZCases(t *testing.T) []xzCase {
 	for _, n := range sizes {
 		data := xzPayload(n, int64(n))
 		for name, c := range checks {
+			if n > 200<<10 && c != xz.CRC64 {
+				continue // the big size is for the buffers, not the checks
+			}
 			cs = append(cs, xzCase{fmt.Sprintf("go/%d/%s", n, name), goXZ(t, data, c, 0), data})
 		}
 		// Blocks of 64 KiB: several blocks from 200 KiB on.
@@ -144,10 +147,15 @@ func cliXZCases(t *testing.T) []xzCase {
 	for _, n := range []int{0, 1, 1000, 200 << 10, 1200 << 10} {
 		data := xzPayload(n, int64(n)+7)
 		for _, c := range []string{"none", "crc32", "crc64", "sha256"} {
+			if n > 200<<10 && c != "crc64" {
+				continue
+			}
 			cs = append(cs, xzCase{fmt.Sprintf("cli/%d/%s", n, c), cliXZ(t, data, "-6", "--check="+c), data})
 		}
 		cs = append(cs, xzCase{fmt.Sprintf("cli/%d/blocks", n), cliXZ(t, data, "-6", "--block-size=100KiB"), data})
-		cs = append(cs, xzCase{fmt.Sprintf("cli/%d/extreme", n), cliXZ(t, data, "-9e"), data})
+		if n <= 200<<10 {
+			cs = append(cs, xzCase{fmt.Sprintf("cli/%d/extreme", n), cliXZ(t, data, "-9e"), data})
+		}
 	}
 	a, b := xzPayload(100<<10, 11), xzPayload(300<<10, 12)
 	two := append(cliXZ(t, a, "--check=crc32"), cliXZ(t, b, "--check=sha256", "--block-size=32KiB")...)
