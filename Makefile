@@ -13,6 +13,7 @@ up:
 down:
 	hack/down
 image:
+	hack/deps
 	hack/frontend-image $${REF:-127.0.0.1:5000/distrofile:dev}
 fmt:
 	gofmt -w $$(git ls-files '*.go')
