@@ -195,6 +195,55 @@ func TestModesAndOwners(t *testing.T) {
 	}
 }
 
+// TestOwnersInSetgidDirectories: a file is chowned only when it needs it;
+// in a set-group-ID directory that was there before (the output directory
+// itself, or one of a former extraction) a new file would get the
+// directory's group, so it is chowned too. Modes the umask would cut are
+// set exactly.
+func TestOwnersInSetgidDirectories(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	e := newEnv(t)
+	if err := os.Chown(e.out, 0, 42); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(e.out, os.ModeSetgid|0755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(e.out, "var/mail"), 0755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(e.out, "var/mail"), 0, 8); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(e.out, "var/mail"), os.ModeSetgid|0775); err != nil {
+		t.Fatal(err)
+	}
+	d := pkg(
+		debtest.File("./top", 0644, "t"),
+		debtest.Dir("./var/", 0755),
+		debtest.Dir("./var/mail/", 02775),
+		debtest.File("./var/mail/box", 0666, "m"),
+		debtest.File("./usr/bin/tool", 0755, "x"),
+	)
+	e.mustExtract(t, d, Options{})
+	for _, c := range []struct {
+		path     string
+		mode     os.FileMode
+		uid, gid uint32
+	}{
+		{"top", 0644, 0, 0},
+		{"var/mail/box", 0666, 0, 0},
+		{"usr/bin/tool", 0755, 0, 0},
+	} {
+		fi, st := lstat(t, filepath.Join(e.out, c.path))
+		if fi.Mode() != c.mode || st.Uid != c.uid || st.Gid != c.gid {
+			t.Errorf("%s: mode %v owner %d:%d, want %v %d:%d", c.path, fi.Mode(), st.Uid, st.Gid, c.mode, c.uid, c.gid)
+		}
+	}
+}
+
 func TestRootEntryIgnored(t *testing.T) {
 	e := newEnv(t)
 	root := debtest.Dir("./", 0700)

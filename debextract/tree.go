@@ -38,6 +38,13 @@ type tree struct {
 	// because a directory, once created, is never removed or replaced.
 	names []string
 	fds   []int
+	// sgid[i] is set when fds[i] is a set-group-ID directory, whose new
+	// files get its group rather than ours (rootSgid: the root's).
+	sgid     []bool
+	rootSgid bool
+	// euid and egid own what this process creates: a file meant for them
+	// needs no chown.
+	euid, egid int
 
 	dirs          map[string]meta   // directory metadata applied by finish
 	regular       map[string]bool   // regular files written by this package
@@ -52,14 +59,30 @@ func openTree(dir string) (*tree, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
 	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "stat", Path: dir, Err: err}
+	}
 	return &tree{
-		root:    fd,
-		dirs:    map[string]meta{},
-		regular: map[string]bool{},
-		owner:   map[string]string{},
-		buf:     make([]byte, 1<<20),
+		root:     fd,
+		rootSgid: st.Mode&unix.S_ISGID != 0,
+		euid:     unix.Geteuid(),
+		egid:     unix.Getegid(),
+		dirs:     map[string]meta{},
+		regular:  map[string]bool{},
+		owner:    map[string]string{},
+		buf:      make([]byte, 1<<20),
 	}, nil
 }
+
+// umask is the process's file mode creation mask, read once before any
+// goroutine creates files (reading it means setting it).
+var umask = func() uint32 {
+	m := unix.Umask(0)
+	unix.Umask(m)
+	return uint32(m)
+}()
 
 func (t *tree) close() {
 	t.dropCache()
@@ -71,7 +94,7 @@ func (t *tree) dropCache() {
 	for _, fd := range t.fds {
 		unix.Close(fd)
 	}
-	t.fds, t.names = nil, nil
+	t.fds, t.names, t.sgid = nil, nil, nil
 }
 
 // created records that the current package created directory p.
@@ -129,50 +152,77 @@ func (t *tree) parent(p string, create bool) (int, string, error) {
 	for i := len(t.fds) - 1; i >= k; i-- {
 		unix.Close(t.fds[i])
 	}
-	t.names, t.fds = t.names[:k], t.fds[:k]
+	t.names, t.fds, t.sgid = t.names[:k], t.fds[:k], t.sgid[:k]
 	fd := t.root
 	if k > 0 {
 		fd = t.fds[k-1]
 	}
 	for i := k; i < len(comps); i++ {
-		nfd, err := t.openDir(fd, comps[:i+1], create)
+		nfd, made, err := t.openDir(fd, comps[:i+1], create)
 		if err != nil {
 			return -1, "", err
 		}
+		// A directory made here is set-group-ID only when its parent
+		// is (mkdir passes the bit on) until finish sets its mode; one
+		// that was there before may be set-group-ID.
+		sgid := t.rootSgid
+		if i > 0 {
+			sgid = t.sgid[i-1]
+		}
+		if !made {
+			var st unix.Stat_t
+			if err := unix.Fstat(nfd, &st); err != nil {
+				unix.Close(nfd)
+				return -1, "", fmt.Errorf("stat %s: %w", strings.Join(comps[:i+1], "/"), err)
+			}
+			sgid = st.Mode&unix.S_ISGID != 0
+		}
 		t.names = append(t.names, comps[i])
 		t.fds = append(t.fds, nfd)
+		t.sgid = append(t.sgid, sgid)
 		fd = nfd
 	}
 	return fd, base, nil
 }
 
+// parentSgid tells whether the directory parent last returned for p is
+// set-group-ID.
+func (t *tree) parentSgid(p string) bool {
+	if comps, _ := split(p); len(comps) > 0 {
+		return t.sgid[len(comps)-1]
+	}
+	return t.rootSgid
+}
+
 // openDir opens the last of comps, a directory, beneath parent without
-// following symbolic links, creating it if it is missing and create is set.
-func (t *tree) openDir(parent int, comps []string, create bool) (int, error) {
+// following symbolic links, creating it if it is missing and create is set
+// (made is then true).
+func (t *tree) openDir(parent int, comps []string, create bool) (fd int, made bool, err error) {
 	name := comps[len(comps)-1]
 	p := strings.Join(comps, "/")
-	fd, err := unix.Openat(parent, name, openDirFlags, 0)
+	fd, err = unix.Openat(parent, name, openDirFlags, 0)
 	if err == unix.ENOENT && create {
 		if err := unix.Mkdirat(parent, name, 0755); err != nil {
-			return -1, fmt.Errorf("mkdir %s: %w", p, err)
+			return -1, false, fmt.Errorf("mkdir %s: %w", p, err)
 		}
 		if _, ok := t.dirs[p]; !ok {
 			t.dirs[p] = meta{mode: 0755, mtime: t.implicitMTime}
 		}
 		t.created(p)
+		made = true
 		fd, err = unix.Openat(parent, name, openDirFlags, 0)
 	}
 	if err == nil {
-		return fd, nil
+		return fd, made, nil
 	}
 	if err == unix.ELOOP || err == unix.ENOTDIR {
 		var st unix.Stat_t
 		if unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			return -1, fmt.Errorf("%w: parent %s is a symbolic link", ErrUnsafe, p)
+			return -1, false, fmt.Errorf("%w: parent %s is a symbolic link", ErrUnsafe, p)
 		}
-		return -1, fmt.Errorf("%w: parent %s is not a directory", ErrConflict, p)
+		return -1, false, fmt.Errorf("%w: parent %s is not a directory", ErrConflict, p)
 	}
-	return -1, fmt.Errorf("open %s: %w", p, err)
+	return -1, false, fmt.Errorf("open %s: %w", p, err)
 }
 
 // clear makes room for a new entry at base in directory pfd. An existing
@@ -242,10 +292,17 @@ func (t *tree) file(p string, m meta, r io.Reader, size int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := t.clear(pfd, base, p, false); err != nil {
-		return 0, err
+	// Created with its permission bits (less the umask): when it is ours
+	// and the umask took nothing, no chmod is needed. An existing entry
+	// is cleared first, as for every other kind.
+	perm := m.mode & 0o777
+	fd, err := unix.Openat(pfd, base, openFileFlags, perm)
+	if err == unix.EEXIST {
+		if _, err := t.clear(pfd, base, p, false); err != nil {
+			return 0, err
+		}
+		fd, err = unix.Openat(pfd, base, openFileFlags, perm)
 	}
-	fd, err := unix.Openat(pfd, base, openFileFlags, 0600)
 	if err != nil {
 		return 0, fmt.Errorf("create %s: %w", p, err)
 	}
@@ -255,10 +312,12 @@ func (t *tree) file(p string, m meta, r io.Reader, size int64) (int64, error) {
 	if err == nil && n != size {
 		err = io.ErrUnexpectedEOF
 	}
-	if err == nil {
+	// chown clears set-user-ID and set-group-ID, so chmod comes after it.
+	chown := m.uid != t.euid || m.gid != t.egid || t.parentSgid(p)
+	if err == nil && chown {
 		err = unix.Fchown(fd, m.uid, m.gid)
 	}
-	if err == nil {
+	if err == nil && (chown || m.mode != perm || perm&umask != 0) {
 		err = unix.Fchmod(fd, m.mode)
 	}
 	if cerr := f.Close(); err == nil {
@@ -304,7 +363,7 @@ func (t *tree) hardlink(p, target string) error {
 	}
 	defer func() { unix.Close(tfd) }()
 	for i := range tcomps {
-		nfd, err := t.openDir(tfd, tcomps[:i+1], false)
+		nfd, _, err := t.openDir(tfd, tcomps[:i+1], false)
 		if err != nil {
 			return err
 		}
