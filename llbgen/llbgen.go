@@ -212,12 +212,14 @@ const layerSep = ","
 
 // TinyUnit is the size (of the .debs, compressed) under which a unit
 // shares its extraction ExecOp with other small ones: starting a container
-// costs about as much CPU as decoding that much xz.
-const TinyUnit = 256 << 10
+// costs BuildKit and runc about 0.06–0.1 CPU s, what the helper needs to
+// extract about 1 MiB of .deb (liblzma: ~80 MB/s of output per core).
+const TinyUnit = 1 << 20
 
-// tinyBuckets is how many ExecOps the tiny units of a plan share, at most.
-// A fixed count keeps the buckets stable when packages come and go.
-const tinyBuckets = 4
+// tinyBuckets is how many ExecOps the tiny units of each architecture
+// class (Architecture: all, or the plan's) share, at most. A fixed count
+// keeps the buckets stable when packages come and go.
+const tinyBuckets = 2
 
 // PlanUnits groups layers (see GroupPackages) into extraction units, one
 // ExecOp each, and returns them as indexes into layers, in the order of
@@ -229,9 +231,10 @@ const tinyBuckets = 4
 //     in the same upload, so sharing costs no extra re-extraction;
 //     Architecture: all packages are kept apart from the others, so that one
 //     extraction serves every platform of a multi-platform build;
-//   - units smaller than TinyUnit go to one of a few fixed buckets, by a
-//     hash of their key: adding or updating one small package re-runs
-//     only its bucket, a few hundred KB of small packages at most.
+//   - units smaller than TinyUnit go to one of a few fixed buckets per
+//     architecture class, by a hash of their key: adding or updating one
+//     small package re-runs only its bucket, a few MB of small packages at
+//     most.
 //
 // Layers and units stay independent of whether the plan came from the
 // lockfile or the index, so locked and unlocked builds share the cache.
@@ -250,15 +253,18 @@ func PlanUnits(layers [][]Package) [][]int {
 		}
 	}
 	var units [][]int
-	tiny := map[uint32]int{} // bucket → index in units
+	tiny := map[string]int{} // bucket → index in units
 	for _, k := range keys {
 		if size[k] >= TinyUnit {
 			units = append(units, byKey[k])
 			continue
 		}
+		// Architecture: all packages never share a bucket with the
+		// others, so that every platform of a build shares theirs.
 		h := fnv.New32a()
 		h.Write([]byte(k))
-		b := h.Sum32() % tinyBuckets
+		class, _, _ := strings.Cut(k, ":")
+		b := class + strconv.Itoa(int(h.Sum32()%tinyBuckets))
 		if u, ok := tiny[b]; ok {
 			units[u] = append(units[u], byKey[k]...)
 			continue

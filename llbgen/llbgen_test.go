@@ -281,9 +281,25 @@ func TestPlanUnits(t *testing.T) {
 	if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "libgdbm6t64+libgdbm-compat4t64") }) {
 		t.Errorf("gdbm's packages split: %q", names)
 	}
-	// 4 big units and at most 4 buckets of small ones.
-	if len(units) > 4+tinyBuckets || len(units) < 5 {
+	// 4 big units and at most 2×2 buckets of small ones (all, amd64).
+	if len(units) > 4+2*tinyBuckets || len(units) < 5 {
 		t.Errorf("%d units: %q", len(units), names)
+	}
+	// Architecture: all packages never share a unit with the others.
+	for _, u := range units {
+		all, other := 0, 0
+		for _, l := range u {
+			for _, p := range layers[l] {
+				if p.Architecture == "all" {
+					all++
+				} else {
+					other++
+				}
+			}
+		}
+		if all > 0 && other > 0 {
+			t.Errorf("unit %q mixes Architecture: all with others", unitNames(layers, [][]int{u}))
+		}
 	}
 
 	// One more small package, or a new version of one, changes one unit.
