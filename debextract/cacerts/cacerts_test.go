@@ -382,6 +382,11 @@ func TestBuildLayers(t *testing.T) {
 		{layer: 1, path: "opt/java/d.pem", data: d},
 		{layer: 2, path: "usr/local/share/ca-certificates/local.crt", link: "/usr/share/ca-certificates/other/c.crt"},
 		{layer: 2, path: "usr/local/share/ca-certificates/sub/e.crt", data: d},
+		// A directory replaced by a file in an upper layer hides what
+		// the lower layers have beneath it.
+		{layer: 0, path: "usr/share/ca-certificates/gone/x.crt", data: a},
+		{layer: 2, path: "usr/share/ca-certificates/gone", data: "not a directory"},
+		{layer: 2, path: "usr/local/share/ca-certificates/hidden.crt", link: "/usr/share/ca-certificates/gone/x.crt"},
 	}
 	tmp := t.TempDir()
 	merged := filepath.Join(tmp, "merged")
@@ -389,7 +394,7 @@ func TestBuildLayers(t *testing.T) {
 	for _, e := range entries {
 		for _, root := range []string{merged, layers[e.layer]} {
 			p := filepath.Join(root, e.path)
-			os.Remove(p)
+			os.RemoveAll(p)
 			if e.link != "" {
 				symlink(t, e.link, p)
 			} else {

@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // maxSymlinks bounds the symbolic links followed to resolve one path, as
@@ -27,10 +29,17 @@ var errLoop = errors.New("too many levels of symbolic links")
 // directory lists the entries of every layer that has it.
 type imageRoot struct {
 	layers []*os.Root // bottom first
+
+	// dirLayers memoises, per directory name, the layers (indexes,
+	// bottom first) whose entries it lists: those that have it as a
+	// directory, above none that has it as something else. A name can
+	// only be in those of its parent, so that a lookup touches the few
+	// layers that matter, not every package layer of the image.
+	dirLayers map[string][]int
 }
 
 func openImageRoot(dirs ...string) (*imageRoot, error) {
-	ir := &imageRoot{}
+	ir := &imageRoot{dirLayers: map[string][]int{}}
 	for _, d := range dirs {
 		r, err := os.OpenRoot(d)
 		if err != nil {
@@ -56,17 +65,62 @@ func (ir *imageRoot) Close() error {
 // top returns the topmost layer that has name (not following a final
 // symbolic link) and the entry's information.
 func (ir *imageRoot) top(name string) (*os.Root, fs.FileInfo, error) {
-	var first error
-	for i := len(ir.layers) - 1; i >= 0; i-- {
-		fi, err := ir.layers[i].Lstat(name)
+	cands := ir.layersOf(path.Dir(name))
+	if name == "." {
+		cands = ir.all()
+	}
+	var missing error
+	for i := len(cands) - 1; i >= 0; i-- {
+		r := ir.layers[cands[i]]
+		fi, err := r.Lstat(name)
 		if err == nil {
-			return ir.layers[i], fi, nil
+			return r, fi, nil
 		}
-		if first == nil || !errors.Is(err, fs.ErrNotExist) && errors.Is(first, fs.ErrNotExist) {
-			first = err
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, err
+		}
+		if missing == nil {
+			missing = err
 		}
 	}
-	return nil, nil, first
+	if missing == nil {
+		missing = &fs.PathError{Op: "lstat", Path: name, Err: syscall.ENOENT}
+	}
+	return nil, nil, missing
+}
+
+func (ir *imageRoot) all() []int {
+	all := make([]int, len(ir.layers))
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
+// layersOf returns the layers that list the directory dir (see dirLayers);
+// none when it is not a directory of the image.
+func (ir *imageRoot) layersOf(dir string) []int {
+	if dir == "." {
+		return ir.all()
+	}
+	if ls, ok := ir.dirLayers[dir]; ok {
+		return ls
+	}
+	var ls []int
+	parent := ir.layersOf(path.Dir(dir))
+	for i := len(parent) - 1; i >= 0; i-- {
+		fi, err := ir.layers[parent[i]].Lstat(dir)
+		if err != nil {
+			continue
+		}
+		if !fi.IsDir() {
+			break // hides the layers below
+		}
+		ls = append(ls, parent[i])
+	}
+	slices.Reverse(ls)
+	ir.dirLayers[dir] = ls
+	return ls
 }
 
 // lstat is os.Lstat in the (union) image.
@@ -179,11 +233,8 @@ func (ir *imageRoot) readDir(p string) ([]fs.DirEntry, error) {
 		return nil, &fs.PathError{Op: "readdir", Path: p, Err: errors.New("not a directory")}
 	}
 	byName := map[string]fs.DirEntry{}
-	for _, r := range ir.layers {
-		fi, err := r.Lstat(rel(q))
-		if err != nil || !fi.IsDir() {
-			continue
-		}
+	for _, i := range ir.layersOf(rel(q)) {
+		r := ir.layers[i]
 		f, err := r.Open(rel(q))
 		if err != nil {
 			return nil, err
