@@ -75,6 +75,20 @@ func cliXZ(t testing.TB, data []byte, args ...string) []byte {
 	return out
 }
 
+// openXZ opens r with the pure-Go decoder or with the one the helper is
+// built with (liblzma under -tags liblzma).
+func openXZ(pure bool, r io.Reader) (io.Reader, func(), error) {
+	if pure {
+		z, err := newGoXZReader(r)
+		return z, func() {}, err
+	}
+	z, err := NewXZReader(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return z, func() { z.Close() }, nil
+}
+
 // decodeWith decodes all of in with one of the decoders, reading it
 // through wrap and the decoder's output in chunks of readSize.
 func decodeWith(pure bool, in []byte, wrap func(io.Reader) io.Reader, readSize int) ([]byte, error) {
@@ -82,21 +96,11 @@ func decodeWith(pure bool, in []byte, wrap func(io.Reader) io.Reader, readSize i
 	if wrap != nil {
 		r = wrap(r)
 	}
-	var dec io.Reader
-	if pure {
-		z, err := newGoXZReader(r)
-		if err != nil {
-			return nil, err
-		}
-		dec = z
-	} else {
-		z, err := NewXZReader(r)
-		if err != nil {
-			return nil, err
-		}
-		defer z.Close()
-		dec = z
+	dec, closeDec, err := openXZ(pure, r)
+	if err != nil {
+		return nil, err
 	}
+	defer closeDec()
 	var out bytes.Buffer
 	buf := make([]byte, readSize)
 	for {
@@ -419,22 +423,11 @@ func FuzzXZ(f *testing.F) {
 	}
 	const maxOut = 4 << 20
 	decode := func(pure bool, data []byte) ([]byte, error) {
-		r := bytes.NewReader(data)
-		var dec io.Reader
-		if pure {
-			z, err := newGoXZReader(r)
-			if err != nil {
-				return nil, err
-			}
-			dec = z
-		} else {
-			z, err := NewXZReader(r)
-			if err != nil {
-				return nil, err
-			}
-			defer z.Close()
-			dec = z
+		dec, closeDec, err := openXZ(pure, bytes.NewReader(data))
+		if err != nil {
+			return nil, err
 		}
+		defer closeDec()
 		return io.ReadAll(io.LimitReader(dec, maxOut))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

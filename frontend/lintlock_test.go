@@ -10,14 +10,7 @@ import (
 
 func TestLintLocked(t *testing.T) {
 	src := "FROM debian:trixie AS base\nINSTALL libc6\nFROM base AS app\nINSTALL perl \\\n  perl-base mail-transport-agent\nINSTALL exim4-base libc6:amd64\n"
-	df, err := Parse([]byte(src), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	states, err := evalStages(df)
-	if err != nil {
-		t.Fatal(err)
-	}
+	df, states := testStates(t, src)
 	pkgs := func(deps map[string][]string) []debresolve.LockPackage {
 		var out []debresolve.LockPackage
 		for n, d := range deps {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
@@ -121,6 +122,49 @@ var malformedCases = []struct {
 	{"empty file", "# only a comment\n", 1, "file with no instructions"},
 }
 
+// checkLocated fails t unless err is a LocatedError on line with exactly
+// the message msg.
+func checkLocated(t *testing.T, err error, line int, msg string) {
+	t.Helper()
+	var le *LocatedError
+	if !errors.As(err, &le) || len(le.Ranges) == 0 {
+		t.Fatalf("error without location: %v", err)
+	}
+	if got := le.Ranges[0].Start.Line; got != line {
+		t.Errorf("line %d, want %d", got, line)
+	}
+	if got := le.Err.Error(); got != msg {
+		t.Errorf("message\n got %q\nwant %q", got, msg)
+	}
+}
+
+// testStates parses src and evaluates its stages.
+func testStates(t *testing.T, src string) (*Distrofile, map[*Stage]*stageState) {
+	t.Helper()
+	df, err := Parse([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := evalStages(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return df, states
+}
+
+// testPlan parses src (one stage) and plans it without build args or a
+// build context.
+func testPlan(t *testing.T, src string) (*stageState, *stagePlan) {
+	t.Helper()
+	df, states := testStates(t, src)
+	s := states[df.Stages[0]]
+	p, err := planStage(context.Background(), s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, p
+}
+
 // TestMalformed runs every malformed Distrofile through Parse and, when it
 // parses, the stage evaluation, and checks the exact message and line.
 func TestMalformed(t *testing.T) {
@@ -138,16 +182,7 @@ func TestMalformed(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var le *LocatedError
-			if !errors.As(err, &le) || len(le.Ranges) == 0 {
-				t.Fatalf("error without location: %v", err)
-			}
-			if got := le.Ranges[0].Start.Line; got != tc.line {
-				t.Errorf("line %d, want %d", got, tc.line)
-			}
-			if got := le.Err.Error(); got != tc.msg {
-				t.Errorf("message\n got %q\nwant %q", got, tc.msg)
-			}
+			checkLocated(t, err, tc.line, tc.msg)
 			if want := "line " + itoa(tc.line) + ": " + tc.msg; err.Error() != want {
 				t.Errorf("Error() %q, want %q", err.Error(), want)
 			}

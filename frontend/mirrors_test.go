@@ -26,19 +26,7 @@ func TestMirrorFallback(t *testing.T) {
 	bad, good := fakemirror.New(t, mirrorArchive()), fakemirror.New(t, mirrorArchive())
 	bad.FailAll(fakemirror.ServerError)
 	src := fmt.Sprintf("FROM debian:trixie\nMIRROR %s %s\nINSTALL hello\n", bad.ArchiveURL(""), good.ArchiveURL(""))
-	df, err := Parse([]byte(src), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	states, err := evalStages(df)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := states[df.Stages[0]]
-	p, err := planStage(context.Background(), s, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, p := testPlan(t, src)
 	var warnings []string
 	p.warn = func(m string) { warnings = append(warnings, m) }
 	keyring := append(bad.Keyring, good.Keyring...)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -110,33 +109,12 @@ func TestResolveModeErrorLocation(t *testing.T) {
 		{"unknown exclude", "INSTALL perl\nEXCLUDE tzdataa\n", 3, `EXCLUDE: unknown package "tzdataa" (did you mean "tzdata"?)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			df, err := Parse([]byte("FROM debian:trixie\nMIRROR "+fakeHost+"debian\n"+tc.install), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			states, err := evalStages(df)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := states[df.Stages[0]]
-			p, err := planStage(context.Background(), s, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, p := testPlan(t, "FROM debian:trixie\nMIRROR "+fakeHost+"debian\n"+tc.install)
 			warned := false
 			p.warn = func(string) { warned = true }
 			c := &debresolve.Client{Fetcher: f, Keyring: opt.Keyring}
-			_, err = resolvePlan(context.Background(), c, execResolve(t), p, s, "0", "amd64")
-			var le *LocatedError
-			if !errors.As(err, &le) || len(le.Ranges) == 0 {
-				t.Fatalf("error without location: %v", err)
-			}
-			if got := le.Ranges[0].Start.Line; got != tc.line {
-				t.Errorf("line %d, want %d", got, tc.line)
-			}
-			if got := le.Err.Error(); got != tc.msg {
-				t.Errorf("message %q, want %q", got, tc.msg)
-			}
+			_, err := resolvePlan(context.Background(), c, execResolve(t), p, s, "0", "amd64")
+			checkLocated(t, err, tc.line, tc.msg)
 			if warned {
 				t.Error("a resolver error tried another mirror")
 			}
