@@ -108,7 +108,7 @@ func ParseSnapshot(stamp string) (time.Time, error) {
 }
 
 // SnapshotSources returns the sources of `FROM <distro>:<suite>@<stamp>` on
-// a snapshot service laid out like snapshot.debian.org: snapshotRoot is the
+// a snapshot service laid out like Debian's snapshot archive: snapshotRoot is the
 // URL under which archives are named (http://<snapshot-host>/archive), and
 // an archive's state at a time is <snapshotRoot>/<archive>/<stamp>/ followed
 // by the usual dists/ and pool/. Debian's security suite comes from the
