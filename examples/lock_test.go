@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/debresolve/archivetest"
 	"github.com/distrofile/distrofile/internal/debtest"
@@ -113,19 +114,26 @@ func TestE2ELockfile(t *testing.T) {
 	}
 }
 
+// testArchiveKey returns the time now, a signing key for a loopback archive
+// and a stamp to put in its packages: unique content per run, so that
+// BuildKit's cache never has it.
+func testArchiveKey(t *testing.T) (time.Time, *openpgp.Entity, string) {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Second)
+	key, err := archivetest.NewKey("distrofile e2e archive", now.Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return now, key, fmt.Sprint(now.UnixNano())
+}
+
 // TestE2ESourceAndTamperedDeb builds FROM scratch with a SOURCE on a signed
 // archive served on loopback (keyring from the build context): a good
 // package installs, and a .deb whose bytes do not match the sha256 of the
 // index stops the build naming the package.
 func TestE2ESourceAndTamperedDeb(t *testing.T) {
 	e := e2eEnv(t)
-	now := time.Now().UTC().Truncate(time.Second)
-	key, err := archivetest.NewKey("distrofile e2e archive", now.Add(-2*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Unique content per run, so BuildKit's cache never has it.
-	stamp := fmt.Sprint(now.UnixNano())
+	now, key, stamp := testArchiveKey(t)
 	deb := func(name string) []byte {
 		return debtest.Deb{Control: debtest.Control(name, "1.0-1", "all"), Entries: debtest.WithParents([]debtest.Entry{
 			debtest.File("./usr/share/"+name+"/stamp", 0o644, stamp+"\n"),

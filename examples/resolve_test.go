@@ -63,13 +63,7 @@ func TestE2EUnlockedRebuildReadsNoIndex(t *testing.T) {
 // failed by-hash fetch and such an archive could not be used.)
 func TestE2EResolveStepFallsBack(t *testing.T) {
 	e := e2eEnv(t)
-	now := time.Now().UTC().Truncate(time.Second)
-	key, err := archivetest.NewKey("distrofile e2e archive", now.Add(-2*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Unique content per run, so BuildKit's cache never has it.
-	stamp := fmt.Sprint(now.UnixNano())
+	now, key, stamp := testArchiveKey(t)
 	deb := debtest.Deb{Control: debtest.Control("hello", "1.0-1", "all"), Entries: debtest.WithParents([]debtest.Entry{
 		debtest.File("./usr/share/hello/stamp", 0o644, stamp+"\n"),
 	})}.MustBytes()
