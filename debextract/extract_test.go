@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,6 +46,25 @@ func newEnv(t *testing.T) env {
 
 // checkOutside fails unless tmp holds only out and outside, and outside
 // holds only the untouched secret (one link, same content).
+// checkOutputKinds fails t unless the output holds only directories,
+// regular files and symbolic links, and the output directory itself kept
+// its mode.
+func (e env) checkOutputKinds(t *testing.T) {
+	t.Helper()
+	filepath.WalkDir(e.out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Type()&^(fs.ModeDir|fs.ModeSymlink) != 0 {
+			t.Errorf("%s has type %v", p, d.Type())
+		}
+		return nil
+	})
+	if fi, err := os.Lstat(e.out); err != nil || fi.Mode() != fs.ModeDir|0o755 {
+		t.Errorf("output directory changed: %v %v", fi.Mode(), err)
+	}
+}
+
 func (e env) checkOutside(t *testing.T) {
 	t.Helper()
 	if got := names(t, e.tmp); got != "out,outside" {

@@ -2,8 +2,6 @@ package debextract
 
 import (
 	"bytes"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,18 +91,7 @@ func FuzzExtract(f *testing.F) {
 			t.Error("staging directory left behind")
 		}
 		// Only directories, regular files and symbolic links are written.
-		filepath.WalkDir(e.out, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d.Type()&^(fs.ModeDir|fs.ModeSymlink) != 0 {
-				t.Errorf("%s has type %v", p, d.Type())
-			}
-			return nil
-		})
-		if fi, err := os.Lstat(e.out); err != nil || fi.Mode() != fs.ModeDir|0755 {
-			t.Errorf("output directory changed: %v %v", fi.Mode(), err)
-		}
+		e.checkOutputKinds(t)
 	})
 }
 

@@ -9,7 +9,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -250,7 +252,7 @@ func (a *Archive) AddSuite(s Suite) error {
 	if s.NoSupportForArchitectureAll {
 		rel.WriteString("No-Support-for-Architecture-all: Packages\n")
 	}
-	fmt.Fprintf(&rel, "Architectures: %s\nComponents: %s\nDescription: test archive\nSHA256:\n", strings.Join(sorted(archs), " "), strings.Join(sorted(comps), " "))
+	fmt.Fprintf(&rel, "Architectures: %s\nComponents: %s\nDescription: test archive\nSHA256:\n", strings.Join(slices.Sorted(maps.Keys(archs)), " "), strings.Join(slices.Sorted(maps.Keys(comps)), " "))
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, e := range entries {
@@ -275,15 +277,6 @@ func (a *Archive) AddSuite(s Suite) error {
 	}
 	a.Files[dists+"InRelease"] = body
 	return nil
-}
-
-func sorted(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Get returns the file at path (relative to the server root) and counts

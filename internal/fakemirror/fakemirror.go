@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -578,7 +579,7 @@ func (s *Server) addSuite(su Suite, other *openpgp.Entity) error {
 	for _, p := range order {
 		comps[p.component()] = true
 	}
-	compList := sortedKeys(comps)
+	compList := slices.Sorted(maps.Keys(comps))
 	type entry struct {
 		path string
 		data []byte
@@ -651,13 +652,4 @@ func (s *Server) addSuite(su Suite, other *openpgp.Entity) error {
 	}
 	s.variants[inRelease] = v
 	return nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
