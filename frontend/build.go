@@ -69,7 +69,7 @@ type builder struct {
 	src    *dockerui.Source
 	df     *Distrofile
 	states map[*Stage]*stageState
-	helper llb.State
+	helper llbgen.Tool
 	epoch  time.Time
 	fixed  bool // epoch from SOURCE_DATE_EPOCH
 
@@ -382,19 +382,19 @@ func (b *builder) layerOptions(ctx context.Context) error {
 	return nil
 }
 
-// helperState is the extraction helper's rootfs, from the frontend image.
-func (b *builder) helperState() (llb.State, error) {
+// helperState is the extraction helper of the frontend image.
+func (b *builder) helperState() (llbgen.Tool, error) {
 	cf, ok := b.c.(currentFrontend)
 	if ok {
 		self, err := cf.CurrentFrontend()
 		if err != nil {
-			return llb.State{}, err
+			return llbgen.Tool{}, err
 		}
 		if self != nil {
-			return llbgen.HelperState(*self), nil
+			return llbgen.HelperTool(*self), nil
 		}
 	}
-	return llb.State{}, fmt.Errorf("the extraction helper is not available: run this frontend as an image through `# syntax=` or --frontend gateway.v0")
+	return llbgen.Tool{}, fmt.Errorf("the extraction helper is not available: run this frontend as an image through `# syntax=` or --frontend gateway.v0")
 }
 
 // evalStages applies every stage's instructions in order.

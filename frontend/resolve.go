@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/llbgen"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/solver/pb"
@@ -22,9 +23,9 @@ import (
 )
 
 // Where the resolve ExecOp finds its parts. The frontend image carries the
-// frontend at frontendBinary (see the Dockerfile); the ExecOp's rootfs holds
-// only a copy of it, each index file is a read-only mount, and the response
-// is written to an empty output mount.
+// frontend at frontendBinary (see the Dockerfile); the ExecOp runs it as an
+// llbgen.Tool (mounted alone into an empty root), each index file is a
+// read-only mount, and the response is written to an empty output mount.
 const (
 	frontendBinary  = "/bin/distrofile-frontend"
 	resolverInRoot  = "/resolve"
@@ -84,7 +85,7 @@ func (b *builder) resolverFunc(noCache bool) resolveFunc {
 }
 
 // resolveInExec runs `distrofile-frontend resolve` in an ExecOp: no
-// network, a rootfs holding only the frontend binary, each index file an
+// network, the frontend binary alone in its root (llbgen.Tool), each index file an
 // llb.HTTP pinned by its sha256 with a constant file name (so the cache key
 // does not depend on the mirror), the response in a scratch mount. Warm
 // rebuilds find the ExecOp cached and read the response (a few KB) only.
@@ -94,12 +95,10 @@ func (b *builder) resolveInExec(ctx context.Context, noCache bool, name string, 
 		return nil, err
 	}
 	bp := b.bc.BuildPlatforms[0]
-	root := llb.Scratch().File(llb.Copy(*b.self, frontendBinary, resolverInRoot), llb.WithCustomName("[internal] resolver"))
 	args := []string{resolverInRoot, "resolve", string(reqJSON), resolveIndexes, resolveOut}
 	opts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(bp),
-		llb.ReadonlyRootFS(),
 		llb.WithCustomName(name),
 	}
 	if len(reqJSON) > maxInlineRequest {
@@ -120,7 +119,7 @@ func (b *builder) resolveInExec(ctx context.Context, noCache bool, name string, 
 		opts = append(opts, llb.AddMount(resolveIndexes+"/"+strconv.Itoa(i), idx, llb.Readonly))
 	}
 	opts = append(opts, llb.Args(args))
-	out := root.Run(opts...).AddMount(resolveOut, llb.Scratch())
+	out := llbgen.NewTool(*b.self, frontendBinary, resolverInRoot).Run(opts...).AddMount(resolveOut, llb.Scratch())
 	def, err := out.Marshal(ctx, llb.Platform(bp))
 	if err != nil {
 		return nil, err

@@ -210,7 +210,6 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 			llb.Args(append(args, "/in/files.tar", "/out")),
 			llb.Network(pb.NetMode_NONE),
 			llb.Platform(opt.BuildPlatform),
-			llb.ReadonlyRootFS(),
 			llb.AddMount("/in", spec, llb.Readonly),
 			llb.WithCustomName(name),
 		}

@@ -9,9 +9,10 @@
 // Cache design (see the BuildKit pitfalls in the research notes):
 //   - each fetch is pinned by the package's sha256 with a constant
 //     llb.Filename, so its cache key is independent of the mirror URL;
-//   - each extraction runs the helper from a scratch rootfs that holds only
-//     the helper binary copied out of the frontend image, so a frontend
-//     release that does not change the helper keeps every package's cache;
+//   - each extraction runs the helper bind-mounted alone out of the frontend
+//     image (Tool), a mount BuildKit keys on the helper's content, so a
+//     frontend release that does not change the helper keeps every
+//     package's cache;
 //   - each layer is written into an empty scratch mount of its own, so each
 //     package is exactly one layer that is reused by digest across images;
 //   - one flat Merge, never a chain, so one changed package changes one layer.
@@ -43,20 +44,47 @@ const helperInRoot = "/extract"
 // cache key then depends on the checksum only, not on the URL.
 const debFilename = "pkg.deb"
 
-// HelperState returns a scratch state that holds only the extraction helper,
-// copied out of the frontend image. FileOp copies are content-hashed, so the
-// execs that use it stay cached for as long as the helper's bytes do not change.
-func HelperState(frontendImage llb.State) llb.State {
-	return llb.Scratch().File(
-		llb.Copy(frontendImage, HelperPath, helperInRoot),
-		llb.WithCustomName("[internal] extraction helper"),
-	)
+// Tool is a static binary of the frontend image that build steps run: the
+// ExecOp's root holds nothing but an empty file where the binary is
+// bind-mounted, read-only, straight out of the frontend image.
+//
+// The mount selects the binary's path, so BuildKit keys the step on the
+// binary's content, not on the image: steps stay cached across frontend
+// releases for as long as the binary's bytes do not change (a build of the
+// frontend alone changes nothing). Unlike a copy of the binary into a
+// scratch state, nothing is written before the step can start: a cold
+// build's extractions start as soon as their own packages are fetched.
+type Tool struct {
+	image    llb.State
+	src, dst string
+}
+
+// NewTool returns the binary at src in the frontend image image, run as dst.
+func NewTool(image llb.State, src, dst string) Tool {
+	return Tool{image: image, src: src, dst: dst}
+}
+
+// HelperTool returns the extraction helper of the frontend image.
+func HelperTool(frontendImage llb.State) Tool {
+	return NewTool(frontendImage, HelperPath, helperInRoot)
+}
+
+// Run returns the ExecOp of the tool with opts (its Args start with the
+// tool's path in the root). The root is read-only and constant: an empty
+// file at the mount point, so no stub is created.
+func (t Tool) Run(opts ...llb.RunOption) llb.ExecState {
+	root := llb.Scratch().File(llb.Mkfile(t.dst, 0o555, nil, llb.WithCreatedTime(time.Unix(0, 0))),
+		llb.WithCustomName("[internal] root for "+path.Base(t.dst)))
+	return root.Run(append([]llb.RunOption{
+		llb.ReadonlyRootFS(),
+		llb.AddMount(t.dst, t.image, llb.SourcePath(t.src), llb.Readonly),
+	}, opts...)...)
 }
 
 // ExtractOptions control how packages are unpacked.
 type ExtractOptions struct {
-	// Helper is the rootfs holding the helper (see HelperState).
-	Helper llb.State
+	// Helper is the extraction helper (see HelperTool).
+	Helper Tool
 	// BuildPlatform is the worker's platform: the helper always runs
 	// natively there, whatever the target platform is.
 	BuildPlatform ocispecs.Platform
@@ -148,7 +176,6 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
-		llb.ReadonlyRootFS(),
 	}
 	if opt.IgnoreCache {
 		runOpts = append(runOpts, llb.IgnoreCache)

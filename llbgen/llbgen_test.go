@@ -82,7 +82,7 @@ func inspect(t *testing.T, st llb.State) ops {
 }
 
 func TestBuildGraph(t *testing.T) {
-	helper := HelperState(llb.Image("example.invalid/frontend"))
+	helper := HelperTool(llb.Image("example.invalid/frontend"))
 	root, img, err := Build(testPlan(), ExtractOptions{Helper: helper, BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, UsrMerge: true})
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestHelperCacheIndependentOfFrontend(t *testing.T) {
 	// states only through the copy's input; the extraction exec must depend on
 	// the helper state, never on the frontend image directly.
 	plan := testPlan()
-	a, _, _ := Build(plan, ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend:1")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}})
+	a, _, _ := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend:1")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}})
 	def, err := a.Marshal(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestGroupPackagesStable(t *testing.T) {
 }
 
 func TestCopyChainWithoutMerge(t *testing.T) {
-	root, _, err := Build(testPlan(), ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoMerge: true})
+	root, _, err := Build(testPlan(), ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoMerge: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestExtractUnit(t *testing.T) {
 	p := testPlan()
 	q := p.Packages[1]
 	q2 := Package{Package: &debresolve.Package{Name: "perl-base", Version: "5.40.1-6", Architecture: "arm64", URL: "http://m.invalid/debian/pool/main/p/perl/perl-base_5.40.1-6_arm64.deb", SHA256: strings.Repeat("c", 64)}}
-	opt := ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoContentHash: true}
+	opt := ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoContentHash: true}
 	sts, err := ExtractUnit([][]Package{{p.Packages[0]}, {q, q2}}, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -410,7 +410,7 @@ func TestCACertificatesReadsLayers(t *testing.T) {
 	p := testPlan()
 	p.CACertificates = true
 	p.Files = append(p.Files, File{Kind: KindCopy, Path: "/usr/local/share/ca-certificates/my.crt", From: llb.Local("context"), Srcs: []string{"/my.crt"}})
-	root, _, err := Build(p, ExtractOptions{Helper: HelperState(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoContentHash: true})
+	root, _, err := Build(p, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoContentHash: true})
 	if err != nil {
 		t.Fatal(err)
 	}
