@@ -36,10 +36,30 @@ type imageRoot struct {
 	// only be in those of its parent, so that a lookup touches the few
 	// layers that matter, not every package layer of the image.
 	dirLayers map[string][]int
+	// dirs memoises an open handle on a directory of a layer, so that a
+	// lookup in it is one system call: an os.Root resolves a deep name
+	// one component at a time, each an openat and a close.
+	dirs map[layerDir]*os.Root
+	// tops memoises top: the image does not change while it is read, and
+	// resolve looks the same leading directories up for every file.
+	tops map[string]topEntry
+}
+
+// layerDir names a directory of one layer.
+type layerDir struct {
+	layer int
+	dir   string
+}
+
+// topEntry is what top found for a name.
+type topEntry struct {
+	dir *os.Root // the directory holding the entry, in its layer
+	fi  fs.FileInfo
+	err error
 }
 
 func openImageRoot(dirs ...string) (*imageRoot, error) {
-	ir := &imageRoot{dirLayers: map[string][]int{}}
+	ir := &imageRoot{dirLayers: map[string][]int{}, dirs: map[layerDir]*os.Root{}, tops: map[string]topEntry{}}
 	for _, d := range dirs {
 		r, err := os.OpenRoot(d)
 		if err != nil {
@@ -56,31 +76,70 @@ func openImageRoot(dirs ...string) (*imageRoot, error) {
 
 func (ir *imageRoot) Close() error {
 	var errs []error
+	for _, r := range ir.dirs {
+		errs = append(errs, r.Close())
+	}
 	for _, r := range ir.layers {
 		errs = append(errs, r.Close())
 	}
 	return errors.Join(errs...)
 }
 
-// top returns the topmost layer that has name (not following a final
-// symbolic link) and the entry's information.
+// dir returns a handle on the directory dir of layer i, which layersOf
+// has found to be a directory there (no symbolic link on the way).
+func (ir *imageRoot) dir(i int, dir string) (*os.Root, error) {
+	if dir == "." {
+		return ir.layers[i], nil
+	}
+	k := layerDir{i, dir}
+	if r, ok := ir.dirs[k]; ok {
+		return r, nil
+	}
+	parent, err := ir.dir(i, path.Dir(dir))
+	if err != nil {
+		return nil, err
+	}
+	r, err := parent.OpenRoot(path.Base(dir))
+	if err != nil {
+		return nil, err
+	}
+	ir.dirs[k] = r
+	return r, nil
+}
+
+// top returns the directory (in the topmost layer that has name, not
+// following a final symbolic link) that holds name, and the entry's
+// information: name's base is to be looked up in that directory.
 func (ir *imageRoot) top(name string) (*os.Root, fs.FileInfo, error) {
-	cands := ir.layersOf(path.Dir(name))
+	if t, ok := ir.tops[name]; ok {
+		return t.dir, t.fi, t.err
+	}
+	d, fi, err := ir.lookup(name)
+	ir.tops[name] = topEntry{d, fi, err}
+	return d, fi, err
+}
+
+func (ir *imageRoot) lookup(name string) (*os.Root, fs.FileInfo, error) {
+	dir, base := path.Dir(name), path.Base(name)
+	cands := ir.layersOf(dir)
 	if name == "." {
 		cands = ir.all()
 	}
 	var missing error
 	for i := len(cands) - 1; i >= 0; i-- {
-		r := ir.layers[cands[i]]
-		fi, err := r.Lstat(name)
+		d, err := ir.dir(cands[i], dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		fi, err := d.Lstat(base)
 		if err == nil {
-			return r, fi, nil
+			return d, fi, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, err
 		}
 		if missing == nil {
-			missing = err
+			missing = &fs.PathError{Op: "lstat", Path: name, Err: syscall.ENOENT}
 		}
 	}
 	if missing == nil {
@@ -107,9 +166,14 @@ func (ir *imageRoot) layersOf(dir string) []int {
 		return ls
 	}
 	var ls []int
-	parent := ir.layersOf(path.Dir(dir))
+	parentDir := path.Dir(dir)
+	parent := ir.layersOf(parentDir)
 	for i := len(parent) - 1; i >= 0; i-- {
-		fi, err := ir.layers[parent[i]].Lstat(dir)
+		d, err := ir.dir(parent[i], parentDir)
+		if err != nil {
+			continue
+		}
+		fi, err := d.Lstat(path.Base(dir))
 		if err != nil {
 			continue
 		}
@@ -131,11 +195,11 @@ func (ir *imageRoot) lstat(name string) (fs.FileInfo, error) {
 
 // readlink is os.Readlink in the (union) image.
 func (ir *imageRoot) readlink(name string) (string, error) {
-	r, _, err := ir.top(name)
+	d, _, err := ir.top(name)
 	if err != nil {
 		return "", err
 	}
-	return r.Readlink(name)
+	return d.Readlink(path.Base(name))
 }
 
 // rel turns an absolute image path into a name for os.Root.
@@ -212,11 +276,11 @@ func (ir *imageRoot) readFile(p string, max int64) ([]byte, error) {
 	if fi.Size() > max {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("larger than %d bytes", max)}
 	}
-	r, _, err := ir.top(rel(q))
+	d, _, err := ir.top(rel(q))
 	if err != nil {
 		return nil, err
 	}
-	return r.ReadFile(rel(q))
+	return d.ReadFile(path.Base(rel(q)))
 }
 
 // readDir lists the directory p (resolved), sorted by name: in a union,
@@ -234,8 +298,11 @@ func (ir *imageRoot) readDir(p string) ([]fs.DirEntry, error) {
 	}
 	byName := map[string]fs.DirEntry{}
 	for _, i := range ir.layersOf(rel(q)) {
-		r := ir.layers[i]
-		f, err := r.Open(rel(q))
+		d, err := ir.dir(i, rel(q))
+		if err != nil {
+			return nil, err
+		}
+		f, err := d.Open(".")
 		if err != nil {
 			return nil, err
 		}
