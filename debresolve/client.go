@@ -3,12 +3,14 @@ package debresolve
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
@@ -410,6 +412,17 @@ func readIndex(f IndexFile, data []byte, root string) (*Index, readStats, error)
 		return nil, st, fmt.Errorf("sha256 %s does not match InRelease (%s)", got, f.SHA256)
 	}
 	t0 := time.Now()
+	if compressed(f.Path) && f.UncompressedSize > 0 && f.UncompressedSize < 1<<32 {
+		idx, err := decompressParse(f.Path, data, int(f.UncompressedSize), root, f.Suite)
+		if err != nil {
+			return nil, st, err
+		}
+		// Both at once: the time is the decompression's.
+		st.bytes, st.decompress = int(f.UncompressedSize), time.Since(t0)
+		idx.Source.URL, idx.Suite = root, f.Suite
+		idx.Component, idx.Arch, idx.Path, idx.SHA256 = f.Component, f.Arch, f.Path, f.SHA256
+		return idx, st, nil
+	}
 	text, err := decompress(f.Path, data, f.UncompressedSize)
 	if err != nil {
 		return nil, st, err
@@ -483,26 +496,119 @@ func (x *Index) rebase(archiveURL, suite string) *Index {
 	return n
 }
 
+// compressed reports whether an index file name says it is compressed.
+func compressed(name string) bool {
+	return strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".xz")
+}
+
+// decompressor returns a reader of the content of a compressed index.
+func decompressor(name string, data []byte) (io.Reader, error) {
+	if strings.HasSuffix(name, ".gz") {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %v", err)
+		}
+		return zr, nil
+	}
+	zr, err := xz.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("xz: %v", err)
+	}
+	return zr, nil
+}
+
+// errStopped stops decompressParse's decompression when parsing failed.
+var errStopped = errors.New("stopped")
+
+// decompressParse parses a compressed index of the given decompressed size
+// while it is being decompressed: the decompression fills a buffer of that
+// size and says how far it got, the parser reads up to there. For trixie's
+// main (12.7 MiB of gzip, 56 MB of text), decompressing takes about 0.22 s
+// and parsing 0.1 s, one after the other; this way they overlap on two
+// cores. A decompression error comes before a parse error: a cut stream
+// leaves the parser with half a stanza.
+func decompressParse(name string, data []byte, size int, root, suite string) (*Index, error) {
+	buf := make([]byte, size)
+	progress := make(chan int, 8)
+	stop := make(chan struct{})
+	var derr error
+	go func() {
+		defer close(progress)
+		derr = fill(name, data, buf, progress, stop)
+	}()
+	more := func() int {
+		if n, ok := <-progress; ok {
+			return n
+		}
+		return -1
+	}
+	// The buffer is written below the length last received only, and the
+	// parser reads only below it: the string is never seen changing.
+	idx, perr := parseIndex(unsafe.String(unsafe.SliceData(buf), len(buf)), more, root, suite)
+	close(stop)
+	for range progress {
+	}
+	switch {
+	case derr != nil && derr != errStopped:
+		return nil, derr
+	case perr != nil:
+		return nil, perr
+	}
+	return idx, nil
+}
+
+// fill decompresses data into buf, sending the length filled after every
+// MiB, and checks that the content is exactly len(buf) bytes long.
+func fill(name string, data, buf []byte, progress chan<- int, stop <-chan struct{}) error {
+	r, err := decompressor(name, data)
+	if err != nil {
+		return err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	n := 0
+	for n < len(buf) {
+		m, err := io.ReadFull(r, buf[n:min(n+1<<20, len(buf))])
+		n += m
+		if m > 0 {
+			select {
+			case progress <- n:
+			case <-stop:
+				return errStopped
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return fmt.Errorf("decompressed size %d, InRelease says %d", n, len(buf))
+		}
+		if err != nil {
+			return fmt.Errorf("decompressing: %v", err)
+		}
+	}
+	// Nothing may follow, and the stream must end well (gzip checks its
+	// CRC at the end).
+	rest, err := io.Copy(io.Discard, io.LimitReader(r, 4<<30))
+	if err != nil {
+		return fmt.Errorf("decompressing: %v", err)
+	}
+	if rest > 0 {
+		return fmt.Errorf("decompressed size %d, InRelease says %d", int64(n)+rest, len(buf))
+	}
+	return nil
+}
+
 // decompress inflates an index according to its file name. The result is
 // returned as a string without an extra copy.
 func decompress(name string, data []byte, size int64) (string, error) {
-	var r io.Reader
-	switch {
-	case strings.HasSuffix(name, ".gz"):
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return "", fmt.Errorf("gzip: %v", err)
-		}
-		defer zr.Close()
-		r = zr
-	case strings.HasSuffix(name, ".xz"):
-		zr, err := xz.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return "", fmt.Errorf("xz: %v", err)
-		}
-		r = zr
-	default:
+	if !compressed(name) {
 		return string(data), nil
+	}
+	r, err := decompressor(name, data)
+	if err != nil {
+		return "", err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
 	}
 	var b strings.Builder
 	if size > 0 && size < 1<<32 {

@@ -1,6 +1,7 @@
 package debresolve
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -29,6 +30,17 @@ func FuzzParseIndex(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		idx, err := ParseIndex(data, "http://archive.invalid/debian/", "trixie")
+		// Parsed while it arrives (decompressParse), a few bytes at a
+		// time, it is the same index or the same error.
+		for _, chunk := range []int{1, 7, 64} {
+			sidx, serr := parseChunked(string(data), chunk)
+			if (err == nil) != (serr == nil) || err != nil && err.Error() != serr.Error() {
+				t.Fatalf("chunks of %d: error %v, whole: %v", chunk, serr, err)
+			}
+			if err == nil && !reflect.DeepEqual(sidx.Packages, idx.Packages) {
+				t.Fatalf("chunks of %d: other packages", chunk)
+			}
+		}
 		if err != nil {
 			if idx != nil {
 				t.Fatal("index and error")

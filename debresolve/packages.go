@@ -1,6 +1,7 @@
 package debresolve
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -412,6 +413,23 @@ func trimSpace(s string) string {
 // parseIndexString is the stanza scanner. Field values are substrings of data
 // (no per-field allocation); data is retained by the returned index.
 func parseIndexString(data, archiveURL, suite string) (*Index, error) {
+	return parseIndex(data, nil, archiveURL, suite)
+}
+
+// errIncomplete is parseIndex's error when more reports that data will not
+// be complete: the caller knows why.
+var errIncomplete = errors.New("index incomplete")
+
+// parseIndex parses data, of which only data[:n] may be read until more
+// (nil when data is complete) has returned n >= the end of what is read.
+// more blocks until more of data is there and returns its new length, or
+// -1 when the rest will not come (parseIndex then returns errIncomplete).
+// The Packages fields of the result are substrings of data.
+func parseIndex(data string, more func() int, archiveURL, suite string) (*Index, error) {
+	avail := len(data)
+	if more != nil {
+		avail = 0
+	}
 	est := len(data)/800 + 16
 	x := &Index{
 		Packages: make([]*Package, 0, est),
@@ -502,7 +520,16 @@ func parseIndexString(data, archiveURL, suite string) (*Index, error) {
 	pos := 0
 	for pos < len(data) {
 		lineNo++
-		end := strings.IndexByte(data[pos:], '\n')
+		end := strings.IndexByte(data[pos:avail], '\n')
+		for end < 0 && avail < len(data) {
+			from := avail
+			if avail = more(); avail < 0 {
+				return nil, errIncomplete
+			}
+			if end = strings.IndexByte(data[from:avail], '\n'); end >= 0 {
+				end += from - pos
+			}
+		}
 		var next int
 		if end < 0 {
 			end = len(data)
