@@ -107,7 +107,7 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 	if b.epoch, b.fixed, err = buildEpoch(b.bc.BuildArgs); err != nil {
 		return nil, err
 	}
-	if b.helper, err = b.helperState(); err != nil {
+	if b.helper, err = b.helperTool(); err != nil {
 		return nil, err
 	}
 	if err := b.layerOptions(ctx); err != nil {
@@ -382,8 +382,8 @@ func (b *builder) layerOptions(ctx context.Context) error {
 	return nil
 }
 
-// helperState is the extraction helper of the frontend image.
-func (b *builder) helperState() (llbgen.Tool, error) {
+// helperTool is the extraction helper of the frontend image.
+func (b *builder) helperTool() (llbgen.Tool, error) {
 	cf, ok := b.c.(currentFrontend)
 	if ok {
 		self, err := cf.CurrentFrontend()

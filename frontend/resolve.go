@@ -85,10 +85,11 @@ func (b *builder) resolverFunc(noCache bool) resolveFunc {
 }
 
 // resolveInExec runs `distrofile-frontend resolve` in an ExecOp: no
-// network, the frontend binary alone in its root (llbgen.Tool), each index file an
-// llb.HTTP pinned by its sha256 with a constant file name (so the cache key
-// does not depend on the mirror), the response in a scratch mount. Warm
-// rebuilds find the ExecOp cached and read the response (a few KB) only.
+// network, the frontend binary alone in its root (llbgen.Tool), each index
+// file an llb.HTTP pinned by its sha256 with a constant file name (so the
+// cache key does not depend on the mirror), the response in a scratch
+// mount. Warm rebuilds find the ExecOp cached and read the response (a few
+// KB) only.
 func (b *builder) resolveInExec(ctx context.Context, noCache bool, name string, req debresolve.ResolveRequest) (*debresolve.ResolveResponse, error) {
 	reqJSON, err := json.Marshal(req)
 	if err != nil {
