@@ -91,6 +91,11 @@ func (c *Client) FetchRelease(ctx context.Context, src Source) (*Release, error)
 		return nil, fmt.Errorf("source %s: invalid suite %q", src.URL, src.Suite)
 	}
 	u := inReleaseURL(src)
+	if src.Keyring == nil && c.Keyring == nil && !src.Insecure {
+		// Parse the built-in keyring (about 10 ms) while InRelease is
+		// fetched: it is on the path of every resolution.
+		go DebianKeyring()
+	}
 	data, err := c.Fetcher.Fetch(ctx, FetchRequest{URL: u, Size: -1, Name: "InRelease " + src.Suite})
 	if err != nil {
 		return nil, fmt.Errorf("fetching InRelease of %s: %w", src.Suite, err)
