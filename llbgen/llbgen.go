@@ -243,6 +243,10 @@ const layerSep = ","
 // extract about 1 MiB of .deb (liblzma: ~80 MB/s of output per core).
 const TinyUnit = 1 << 20
 
+// TinyBucket is about how much .deb the small units of one architecture
+// class share an ExecOp for: per class, ceil(total / TinyBucket) buckets.
+const TinyBucket = 2 << 20
+
 // PlanUnits groups layers (see GroupPackages) into extraction units, one
 // ExecOp each, and returns them as indexes into layers, in the order of
 // their first layer. Starting a container per package costs more than
@@ -253,13 +257,16 @@ const TinyUnit = 1 << 20
 //     in the same upload, so sharing costs no extra re-extraction;
 //     Architecture: all packages are kept apart from the others, so that one
 //     extraction serves every platform of a multi-platform build;
-//   - units smaller than TinyUnit share one unit per architecture class:
-//     adding or updating one small package re-runs the small packages of
-//     its class, a few MB of .debs (examples/perl: 1.6 MB in 12 packages,
-//     0.7 MB in 9 of Architecture: all). Two such buckets per class, by a
-//     hash, halved that but cost two more containers in every cold build
-//     (examples/perl, 7 cold builds each on a tmpfs: 1.91 s and 3.03 CPU s
-//     with 8 units, 1.84 s and 2.83 CPU s with 6).
+//   - units smaller than TinyUnit share buckets, per architecture class,
+//     of about TinyBucket of .debs each: ceil(total / TinyBucket) buckets,
+//     a unit's bucket chosen by jump consistent hashing of its key, so that
+//     the count can grow with the set while few units move. Adding or
+//     updating one small package re-runs its bucket, about 2 MiB of .debs
+//     at most. Fewer, bigger buckets cost less in a cold build (examples/
+//     perl, 7 cold builds each on a tmpfs: 8 units 1.91 s and 3.03 CPU s, 6
+//     units 1.84 s and 2.83 CPU s), but one bucket for all of examples/big's
+//     small packages (70) was its cold build's longest step (4.3 s), and
+//     re-ran for any of them.
 //
 // Layers and units stay independent of whether the plan came from the
 // lockfile or the index, so locked and unlocked builds share the cache.
@@ -277,6 +284,15 @@ func PlanUnits(layers [][]Package) [][]int {
 			size[k] += p.Size
 		}
 	}
+	// Architecture: all packages never share a bucket with the others,
+	// so that every platform of a build shares theirs.
+	classTotal := map[string]int64{}
+	for _, k := range keys {
+		if size[k] < TinyUnit {
+			class, _, _ := strings.Cut(k, ":")
+			classTotal[class] += size[k]
+		}
+	}
 	var units [][]int
 	tiny := map[string]int{} // bucket → index in units
 	for _, k := range keys {
@@ -284,9 +300,11 @@ func PlanUnits(layers [][]Package) [][]int {
 			units = append(units, byKey[k])
 			continue
 		}
-		// Architecture: all packages never share a bucket with the
-		// others, so that every platform of a build shares theirs.
-		b, _, _ := strings.Cut(k, ":")
+		class, _, _ := strings.Cut(k, ":")
+		n := int((classTotal[class] + TinyBucket - 1) / TinyBucket)
+		h := fnv.New64a()
+		h.Write([]byte(k))
+		b := class + strconv.Itoa(jumpHash(h.Sum64(), max(n, 1)))
 		if u, ok := tiny[b]; ok {
 			units[u] = append(units[u], byKey[k]...)
 			continue
@@ -298,6 +316,19 @@ func PlanUnits(layers [][]Package) [][]int {
 		slices.Sort(u)
 	}
 	return units
+}
+
+// jumpHash is Lamping and Veach's jump consistent hash: key's bucket among
+// n, such that going from n to n+1 buckets moves only a 1/(n+1) share of
+// the keys, all into the new bucket.
+func jumpHash(key uint64, n int) int {
+	b, j := int64(-1), int64(0)
+	for j < int64(n) {
+		b = j
+		key = key*2862933555777941757 + 1
+		j = int64(float64(b+1) * (float64(int64(1)<<31) / float64((key>>33)+1)))
+	}
+	return int(b)
 }
 
 // unitKey names the unit a layer belongs to by itself: its source package

@@ -323,6 +323,102 @@ func TestPlanUnits(t *testing.T) {
 	}
 }
 
+// TestPlanUnitsSmallBuckets: the small units of a class share buckets of
+// about TinyBucket each, and one more small package changes one bucket, or
+// (when it makes the class need one more bucket) moves only packages into
+// the new one.
+func TestPlanUnitsSmallBuckets(t *testing.T) {
+	var pkgs []Package
+	for i := range 30 {
+		pkgs = append(pkgs, poolPkg(fmt.Sprintf("small%d", i), fmt.Sprintf("small%d", i), "amd64", 200<<10))
+	}
+	// 6000 KiB of small packages: 3 buckets of about 2 MiB.
+	layers := GroupPackages(pkgs, 64)
+	units := PlanUnits(layers)
+	if len(units) != 3 {
+		t.Fatalf("%d buckets for 6000 KiB: %q", len(units), unitNames(layers, units))
+	}
+	for _, u := range units {
+		if len(u) < 4 || len(u) > 16 {
+			t.Errorf("a bucket of %d of 30 packages", len(u))
+		}
+	}
+	before := unitNames(layers, units)
+	changed := func(after []string) int {
+		n := 0
+		for _, x := range after {
+			if !slices.Contains(before, x) {
+				n++
+			}
+		}
+		return n
+	}
+	// One more (6100 KiB: still 3 buckets): one bucket changes.
+	more := append(slices.Clone(pkgs), poolPkg("new", "new", "amd64", 100<<10))
+	ml := GroupPackages(more, 64)
+	if n := changed(unitNames(ml, PlanUnits(ml))); n != 1 {
+		t.Errorf("one more small package changed %d buckets", n)
+	}
+	// Enough more for a 4th bucket: the old ones only lose packages (to
+	// the new one).
+	for i := range 5 {
+		more = append(more, poolPkg(fmt.Sprintf("more%d", i), fmt.Sprintf("more%d", i), "amd64", 200<<10))
+	}
+	ml = GroupPackages(more, 64)
+	mu := PlanUnits(ml)
+	if len(mu) != 4 {
+		t.Fatalf("%d buckets for 7100 KiB", len(mu))
+	}
+	home := map[string]int{} // package → its bucket before
+	for i, u := range units {
+		for _, l := range u {
+			home[layers[l][0].Name] = i
+		}
+	}
+	mixed := 0
+	for _, u := range mu {
+		from := map[int]bool{}
+		for _, l := range u {
+			if i, ok := home[ml[l][0].Name]; ok {
+				from[i] = true
+			}
+		}
+		if len(from) > 1 {
+			mixed++ // the new bucket, which takes a share of each
+		}
+	}
+	if mixed > 1 {
+		t.Errorf("%d buckets mix packages of earlier buckets: %q", mixed, unitNames(ml, mu))
+	}
+}
+
+func TestJumpHash(t *testing.T) {
+	const keys = 10000
+	counts := make([]int, 10)
+	moved := 0
+	for k := range uint64(keys) {
+		a, b := jumpHash(k*0x9e3779b97f4a7c15, 9), jumpHash(k*0x9e3779b97f4a7c15, 10)
+		counts[b]++
+		if a != b {
+			moved++
+			if b != 9 {
+				t.Fatalf("key %d moved from %d to %d, not to the new bucket", k, a, b)
+			}
+		}
+		if a < 0 || a >= 9 {
+			t.Fatalf("bucket %d of 9", a)
+		}
+	}
+	for i, c := range counts {
+		if c < keys/10*8/10 || c > keys/10*12/10 {
+			t.Errorf("bucket %d has %d of %d keys", i, c, keys)
+		}
+	}
+	if moved < keys/10*8/10 || moved > keys/10*12/10 {
+		t.Errorf("%d of %d keys moved from 9 to 10 buckets, want about a tenth", moved, keys)
+	}
+}
+
 func TestSourceName(t *testing.T) {
 	for _, c := range []struct{ filename, want string }{
 		{"pool/main/p/perl/perl-base_5.40.1-6_amd64.deb", "perl"},
