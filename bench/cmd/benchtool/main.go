@@ -19,6 +19,9 @@
 //	benchtool profile -o PROF -n N DEB
 //	    extracts DEB N times with debextract.Extract (the helper's code)
 //	    under the CPU profiler.
+//	benchtool readme -results FILE -readme README.md -intro TEXT
+//	    puts the tables of a results file into the README, between its
+//	    bench:begin and bench:end lines.
 package main
 
 import (
@@ -28,7 +31,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool proxy|progress|stats|xzdecode|profile ...")
+		fmt.Fprintln(os.Stderr, "usage: benchtool proxy|progress|stats|xzdecode|profile|readme ...")
 		os.Exit(2)
 	}
 	var err error
@@ -43,6 +46,8 @@ func main() {
 		err = decodeCmd(os.Args[2:])
 	case "profile":
 		err = profileCmd(os.Args[2:])
+	case "readme":
+		err = readmeCmd(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
