@@ -417,27 +417,25 @@ func readIndex(f IndexFile, data []byte, root string) (*Index, readStats, error)
 		return nil, st, fmt.Errorf("sha256 %s does not match InRelease (%s)", got, f.SHA256)
 	}
 	t0 := time.Now()
+	var idx *Index
 	if compressed(f.Path) && f.UncompressedSize > 0 && f.UncompressedSize < 1<<32 {
-		idx, err := decompressParse(f.Path, data, int(f.UncompressedSize), root, f.Suite)
-		if err != nil {
+		var err error
+		if idx, err = decompressParse(f.Path, data, int(f.UncompressedSize), root, f.Suite); err != nil {
 			return nil, st, err
 		}
 		// Both at once: the time is the decompression's.
 		st.bytes, st.decompress = int(f.UncompressedSize), time.Since(t0)
-		idx.Source.URL, idx.Suite = root, f.Suite
-		idx.Component, idx.Arch, idx.Path, idx.SHA256 = f.Component, f.Arch, f.Path, f.SHA256
-		return idx, st, nil
+	} else {
+		text, err := decompress(f.Path, data, f.UncompressedSize)
+		if err != nil {
+			return nil, st, err
+		}
+		t1 := time.Now()
+		if idx, err = parseIndexString(text, root, f.Suite); err != nil {
+			return nil, st, err
+		}
+		st.bytes, st.decompress, st.parse = len(text), t1.Sub(t0), time.Since(t1)
 	}
-	text, err := decompress(f.Path, data, f.UncompressedSize)
-	if err != nil {
-		return nil, st, err
-	}
-	t1 := time.Now()
-	idx, err := parseIndexString(text, root, f.Suite)
-	if err != nil {
-		return nil, st, err
-	}
-	st.bytes, st.decompress, st.parse = len(text), t1.Sub(t0), time.Since(t1)
 	idx.Source.URL, idx.Suite = root, f.Suite
 	idx.Component, idx.Arch, idx.Path, idx.SHA256 = f.Component, f.Arch, f.Path, f.SHA256
 	return idx, st, nil
