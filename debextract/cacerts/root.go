@@ -125,7 +125,6 @@ func (ir *imageRoot) lookup(name string) (*os.Root, fs.FileInfo, error) {
 	if name == "." {
 		cands = ir.all()
 	}
-	var missing error
 	for i := len(cands) - 1; i >= 0; i-- {
 		d, err := ir.dir(cands[i], dir)
 		if err != nil {
@@ -138,14 +137,8 @@ func (ir *imageRoot) lookup(name string) (*os.Root, fs.FileInfo, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, err
 		}
-		if missing == nil {
-			missing = &fs.PathError{Op: "lstat", Path: name, Err: syscall.ENOENT}
-		}
 	}
-	if missing == nil {
-		missing = &fs.PathError{Op: "lstat", Path: name, Err: syscall.ENOENT}
-	}
-	return nil, nil, missing
+	return nil, nil, &fs.PathError{Op: "lstat", Path: name, Err: syscall.ENOENT}
 }
 
 func (ir *imageRoot) all() []int {
