@@ -1,0 +1,110 @@
+package examples
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/distrofile/distrofile/debresolve/archivetest"
+	"github.com/distrofile/distrofile/internal/debtest"
+)
+
+// This file's name puts its test last in the package (go test runs a
+// package's files in name order): it empties the builder's cache, which
+// would only make the tests after it slower.
+
+// TestE2ERemoteCache is the CI way to build: --cache-to a registry, a
+// builder that has lost its cache (docker buildx prune -af), and a rebuild
+// with --cache-from. The packages come from a signed archive on loopback
+// that counts the requests: the rebuild must download no .deb and run no
+// extraction, every step coming from the registry.
+func TestE2ERemoteCache(t *testing.T) {
+	e := e2eEnv(t)
+	now, key, stamp := testArchiveKey(t)
+	a := archivetest.New()
+	var stanzas []string
+	for _, name := range []string{"hello", "world"} {
+		deb := debtest.Deb{Control: debtest.Control(name, "1.0-1", "all"), Entries: debtest.WithParents([]debtest.Entry{
+			debtest.File("./usr/share/"+name+"/stamp", 0o644, stamp+"\n"),
+		})}.MustBytes()
+		p := fmt.Sprintf("pool/main/%c/%s/%s_1.0-1_all.deb", name[0], name, name)
+		sum := sha256.Sum256(deb)
+		a.Set("repo/"+p, deb)
+		stanzas = append(stanzas, archivetest.Stanza(name, "1.0-1", "Architecture: all", "Filename: "+p,
+			fmt.Sprintf("Size: %d", len(deb)), "SHA256: "+hex.EncodeToString(sum[:])))
+	}
+	if err := a.AddSuite(archivetest.Suite{Root: "repo", Dist: "stable", Suite: "stable", Date: now.Add(-time.Hour), Key: key,
+		Packages: map[string]string{"main/amd64": strings.Join(stanzas, "\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	debs := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".deb") {
+			mu.Lock()
+			debs++
+			mu.Unlock()
+		}
+		a.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	downloads := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := debs
+		debs = 0
+		return n
+	}
+	pub, err := archivetest.ArmoredPublicKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL hello world\n", srv.URL))
+	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys/archive.asc"), pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ref := fmt.Sprintf("%s/distrofile-cache-test:%s", e.registry, stamp)
+	args := []string{"-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly"}
+	out, err := buildx(t, dir, append(args, "--cache-to", "type=registry,mode=max,ref="+ref, ".")...)
+	if err != nil {
+		t.Fatalf("build with --cache-to: %v\n%s", err, out)
+	}
+	if n := downloads(); n < 2 {
+		t.Fatalf("the first build downloaded %d .debs, want 2:\n%s", n, out)
+	}
+	if prune, err := exec.Command("docker", "buildx", "prune", "-af").CombinedOutput(); err != nil {
+		t.Fatalf("docker buildx prune -af: %v\n%s", err, prune)
+	}
+	out, err = buildx(t, dir, append(args, "--cache-from", "type=registry,ref="+ref, ".")...)
+	if err != nil {
+		t.Fatalf("rebuild with --cache-from: %v\n%s", err, out)
+	}
+	if n := downloads(); n != 0 {
+		t.Errorf("the rebuild downloaded %d .debs", n)
+	}
+	steps := extractVertex.FindAllStringSubmatch(out, -1)
+	if len(steps) == 0 {
+		t.Errorf("no extraction step in the rebuild")
+	}
+	for _, m := range steps {
+		if !strings.Contains(out, "\n#"+m[1]+" CACHED\n") {
+			t.Errorf("the rebuild ran %q", m[0])
+		}
+	}
+	if t.Failed() {
+		t.Logf("the rebuild:\n%s", out)
+	}
+}
