@@ -80,9 +80,10 @@ type builder struct {
 	resolver *debresolve.Client
 	lockState
 
-	mu       sync.Mutex
-	built    map[string]*stageResult
-	packages map[string][]llbgen.Package // "<stage index>/<platform>" -> packages, for the SBOM
+	mu           sync.Mutex
+	built        map[string]*stageResult
+	packages     map[string][]llbgen.Package // "<stage index>/<platform>" -> packages, for the SBOM
+	resolveSteps map[string]llb.State        // resolve step name -> its output
 }
 
 type stageResult struct {
@@ -224,7 +225,7 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		files = append(files, f.File)
 	}
 	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch,
-		CACertificates: installed["ca-certificates"]}
+		CACertificates: installed["ca-certificates"], Resolved: b.resolveStep(st, s, arch)}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
 		MaxLayers: b.maxLayers, NoMerge: b.noMerge, NoContentHash: b.noHash, IgnoreCache: b.bc.IsNoCache(st.Name)}
 	if b.fixed {

@@ -137,7 +137,31 @@ func (b *builder) resolveInExec(ctx context.Context, noCache bool, name string, 
 	if err != nil {
 		return nil, fmt.Errorf("reading the resolver's response: %w", err)
 	}
-	return decodeResponse(data)
+	resp, err := decodeResponse(data)
+	if err == nil {
+		b.mu.Lock()
+		if b.resolveSteps == nil {
+			b.resolveSteps = map[string]llb.State{}
+		}
+		b.resolveSteps[name] = out
+		b.mu.Unlock()
+	}
+	return resp, err
+}
+
+// resolveStep returns the build step that resolved the packages of stage
+// st for arch in this build, if there is one (see llbgen.Plan.Resolved).
+func (b *builder) resolveStep(st *Stage, s *stageState, arch string) *llb.State {
+	roots := make([]string, len(s.Roots))
+	for i, r := range s.Roots {
+		roots[i] = r.Package
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if out, ok := b.resolveSteps[resolveName(stageKey(st), arch, roots)]; ok {
+		return &out
+	}
+	return nil
 }
 
 func decodeResponse(data []byte) (*debresolve.ResolveResponse, error) {

@@ -164,7 +164,10 @@ func BaseFiles(acc Accounts, arch string, usrMerge bool) []File {
 // this one layer. Each layer is mounted by itself and the helper reads
 // their union: merging them first would make BuildKit materialise the
 // merge, a walk and a hard link of every file of the image.
-func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.State) (llb.State, error) {
+//
+// resolved, when not nil, is mounted into the step and not read (see
+// Plan.Resolved).
+func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.State, resolved *llb.State) (llb.State, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	n := 0
@@ -195,7 +198,7 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 		return llb.State{}, err
 	}
 	layer := llb.Scratch()
-	if n > 0 || len(caRoot) > 0 {
+	if n > 0 || len(caRoot) > 0 || resolved != nil {
 		spec := llb.Scratch().File(llb.Mkfile("/files.tar", 0o644, buf.Bytes(), llb.WithCreatedTime(epoch)),
 			llb.WithCustomName("[distrofile] generated files spec"))
 		args := []string{helperInRoot, "--tar", "--max-mtime=" + strconv.FormatInt(epoch.Unix(), 10)}
@@ -215,6 +218,9 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 		}
 		for i, l := range caRoot {
 			runOpts = append(runOpts, llb.AddMount("/root/"+strconv.Itoa(i), l, opt.inputMount()...))
+		}
+		if resolved != nil {
+			runOpts = append(runOpts, llb.AddMount("/resolved", *resolved, llb.Readonly))
 		}
 		if opt.IgnoreCache {
 			runOpts = append(runOpts, llb.IgnoreCache)

@@ -40,6 +40,13 @@ type Plan struct {
 	// CACertificates adds what update-ca-certificates would write to the
 	// generated-files layer (set when ca-certificates is installed).
 	CACertificates bool
+	// Resolved is the output of the build step that resolved Packages (an
+	// unlocked build), nil when they came from the lock. The
+	// generated-files step mounts it, unused, so that the step is part of
+	// the image's graph and --cache-to exports it: a rebuild from that
+	// cache then needs no Packages index. The mount is keyed on the
+	// response's content, which changes only when the closure does.
+	Resolved *llb.State
 }
 
 // Build returns the image's root state and config. The root is one flat
@@ -75,7 +82,7 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 			caRoot = append(slices.Clone(layers), llb.Scratch().File(fa, llb.WithCustomName("[distrofile] COPY (for update-ca-certificates)")))
 		}
 	}
-	files, err := FilesLayer(plan.Files, plan.Epoch, opt, caRoot)
+	files, err := FilesLayer(plan.Files, plan.Epoch, opt, caRoot, plan.Resolved)
 	if err != nil {
 		return llb.State{}, nil, err
 	}
