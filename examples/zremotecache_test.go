@@ -107,8 +107,10 @@ func TestE2ERemoteCache(t *testing.T) {
 	if len(steps) == 0 {
 		t.Errorf("no extraction step in the rebuild")
 	}
+	// A step is CACHED, or CANCELED when BuildKit found what depends on it
+	// in the cache first (it could not have run without its .debs).
 	for _, m := range steps {
-		if !strings.Contains(out, "\n#"+m[1]+" CACHED\n") {
+		if !strings.Contains(out, "\n#"+m[1]+" CACHED\n") && !strings.Contains(out, "\n#"+m[1]+" CANCELED\n") {
 			t.Errorf("the rebuild ran %q", m[0])
 		}
 	}
