@@ -127,6 +127,22 @@ func testArchiveKey(t *testing.T) (time.Time, *openpgp.Entity, string) {
 	return now, key, fmt.Sprint(now.UnixNano())
 }
 
+// withKeyring writes key's armored public key to keys/archive.asc in the
+// build context dir, for SOURCE --keyring=keys/archive.asc.
+func withKeyring(t *testing.T, dir string, key *openpgp.Entity) {
+	t.Helper()
+	pub, err := archivetest.ArmoredPublicKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys/archive.asc"), pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestE2ESourceAndTamperedDeb builds FROM scratch with a SOURCE on a signed
 // archive served on loopback (keyring from the build context): a good
 // package installs, and a .deb whose bytes do not match the sha256 of the
@@ -157,11 +173,6 @@ func TestE2ESourceAndTamperedDeb(t *testing.T) {
 	a.Set("repo/pool/main/e/evil/evil_1.0-1_all.deb", tampered)
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	pub, err := archivetest.ArmoredPublicKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	for _, tc := range []struct {
 		name, pkg, flag, want string
 		ok                    bool
@@ -172,12 +183,7 @@ func TestE2ESourceAndTamperedDeb(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main %s\nINSTALL %s\n", srv.URL, tc.flag, tc.pkg))
-			if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "keys/archive.asc"), pub, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			withKeyring(t, dir, key)
 			out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly", ".")
 			if tc.ok {
 				if err != nil || !strings.Contains(out, tc.want) {

@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -87,17 +85,8 @@ func TestE2EResolveStepFallsBack(t *testing.T) {
 	}
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	pub, err := archivetest.ArmoredPublicKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL hello\n", srv.URL))
-	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "keys/archive.asc"), pub, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	withKeyring(t, dir, key)
 	out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly", ".")
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -70,17 +68,8 @@ func TestE2ERemoteCache(t *testing.T) {
 		debs, indexes = 0, 0
 		return d, i
 	}
-	pub, err := archivetest.ArmoredPublicKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL hello world\n", srv.URL))
-	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "keys/archive.asc"), pub, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	withKeyring(t, dir, key)
 
 	ref := fmt.Sprintf("%s/distrofile-cache-test:%s", e.registry, stamp)
 	args := []string{"-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly"}
