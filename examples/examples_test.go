@@ -88,6 +88,12 @@ func extractions(out string) []extraction {
 	return xs
 }
 
+// stepState reports whether vertex n (its number, "12" or "#12") of plain
+// progress output ended as state ("CACHED", "CANCELED").
+func stepState(out, n, state string) bool {
+	return strings.Contains(out, "\n#"+strings.TrimPrefix(n, "#")+" "+state+"\n")
+}
+
 func buildx(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("docker", append([]string{"buildx", "build", "--progress=plain"}, args...)...)
