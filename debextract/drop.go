@@ -32,6 +32,13 @@ var presets = map[string]struct{ drop, keep []string }{
 	},
 }
 
+// DropVersion is the version of what decides which entries Options.Drop
+// removes from a package: the glob syntax and matching, the presets and
+// UsrMerge's path rewriting. It must grow whenever any of them changes
+// what is dropped, because Distrofile.lock records ScanDrops' answers
+// and the frontend trusts them only for the same version.
+const DropVersion = 1
+
 // maxGlobComponents bounds the number of components of a glob.
 const maxGlobComponents = 64
 
@@ -220,12 +227,7 @@ func (d *Dropper) Dropped(p string, container bool) bool {
 	if d == nil || len(d.rules) == 0 {
 		return false
 	}
-	var comps []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" {
-			comps = append(comps, c)
-		}
-	}
+	comps := components(p)
 	if len(comps) == 0 {
 		return false
 	}
@@ -235,6 +237,30 @@ func (d *Dropper) Dropped(p string, container bool) bool {
 		}
 	}
 	return false
+}
+
+// droppedBy sets hit[i] for every rule i that drops the entry at p.
+func (d *Dropper) droppedBy(p string, container bool, hit []bool) {
+	comps := components(p)
+	if len(comps) == 0 {
+		return
+	}
+	for i, r := range d.rules {
+		if !hit[i] && r.drops(comps, container) {
+			hit[i] = true
+		}
+	}
+}
+
+// components splits an absolute path into its non-empty components.
+func components(p string) []string {
+	var comps []string
+	for _, c := range strings.Split(p, "/") {
+		if c != "" {
+			comps = append(comps, c)
+		}
+	}
+	return comps
 }
 
 func (r dropRule) drops(comps []string, container bool) bool {

@@ -2,10 +2,12 @@ package debextract
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -253,6 +255,88 @@ func TestDropHardlinks(t *testing.T) {
 	e = newEnv(t)
 	_, err = e.extract(t, pkg(debtest.File("./"+stagingDir+"/0", 0644, "x")), Options{Drop: []string{"docs"}})
 	if !errors.Is(err, ErrFormat) {
+		t.Errorf("reserved name: %v", err)
+	}
+}
+
+// TestScanDrops: ScanDrops names the specifications that drop something,
+// and extracting with only those gives the same tree as with all of them
+// (the frontend's incremental DROP rests on this).
+func TestScanDrops(t *testing.T) {
+	entries := debtest.WithParents([]debtest.Entry{
+		debtest.File("./lib/x86_64-linux-gnu/libfoo.so.1", 0644, "so"),
+		debtest.File("./lib/x86_64-linux-gnu/libfoo.a", 0644, "archive"),
+		debtest.File("./usr/share/doc/foo/copyright", 0644, "GPL"),
+		debtest.Symlink("./usr/share/doc/foo-dev", "foo"),
+		debtest.File("./usr/share/locale/locale.alias", 0644, "alias"),
+		debtest.File("./usr/share/man/man1/foo.1.gz", 0644, "man"),
+	})
+	onlyCopyright := debtest.WithParents([]debtest.Entry{
+		debtest.File("./usr/share/doc/bar/copyright", 0644, "GPL"),
+		debtest.Symlink("./usr/share/doc/bar-dev", "bar"),
+	})
+	specs := []string{"docs", "locales", "/usr/lib/*/*.a", "/lib/**", "/nope/**", "/usr/share/man/**", "/usr/share/doc/*-dev"}
+	tests := []struct {
+		name     string
+		entries  []debtest.Entry
+		usrMerge bool
+		want     []bool
+	}{
+		// docs drops the man page; locales keeps locale.alias; the
+		// merged /lib is /usr/lib.
+		{"merged", entries, true, []bool{true, false, true, false, false, true, true}},
+		{"unmerged", entries, false, []bool{true, false, false, true, false, true, true}},
+		// docs keeps the copyright file and the links on the way to it.
+		{"copyright only", onlyCopyright, true, []bool{false, false, false, false, false, false, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := mustDeb(pkg(tt.entries...))
+			got, err := ScanDrops(bytes.NewReader(d), Options{UsrMerge: tt.usrMerge, Drop: specs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("ScanDrops = %v, want %v", got, tt.want)
+			}
+			var matched []string
+			for i, ok := range got {
+				if ok {
+					matched = append(matched, specs[i])
+				}
+			}
+			all, some := newEnv(t), newEnv(t)
+			ra := all.mustExtract(t, pkg(tt.entries...), Options{UsrMerge: tt.usrMerge, Drop: specs})
+			rs := some.mustExtract(t, pkg(tt.entries...), Options{UsrMerge: tt.usrMerge, Drop: matched})
+			if a, s := listTree(t, all.out), listTree(t, some.out); !slices.Equal(a, s) {
+				t.Errorf("all specs: %q\nmatched only: %q", a, s)
+			}
+			if ra.Dropped != rs.Dropped {
+				t.Errorf("dropped %d with all specs, %d with the matched ones", ra.Dropped, rs.Dropped)
+			}
+			// Each unmatched spec alone drops nothing.
+			for i, s := range specs {
+				if got[i] {
+					continue
+				}
+				e := newEnv(t)
+				if r := e.mustExtract(t, pkg(tt.entries...), Options{UsrMerge: tt.usrMerge, Drop: []string{s}}); r.Dropped != 0 {
+					t.Errorf("%s dropped %d entries; ScanDrops said none", s, r.Dropped)
+				}
+			}
+		})
+	}
+	// No specs: nothing to read. A bad spec and a bad package are errors.
+	if got, err := ScanDrops(bytes.NewReader(nil), Options{}); err != nil || len(got) != 0 {
+		t.Errorf("no specs: %v, %v", got, err)
+	}
+	if _, err := ScanDrops(bytes.NewReader(mustDeb(pkg(entries...))), Options{Drop: []string{"relative"}}); err == nil {
+		t.Error("bad spec: no error")
+	}
+	if _, err := ScanDrops(bytes.NewReader([]byte("!<arch>\nnot a deb")), Options{Drop: specs}); !errors.Is(err, ErrFormat) {
+		t.Errorf("bad package: %v", err)
+	}
+	if _, err := ScanDrops(bytes.NewReader(mustDeb(pkg(debtest.File("./"+stagingDir+"/0", 0644, "x")))), Options{Drop: specs}); !errors.Is(err, ErrFormat) {
 		t.Errorf("reserved name: %v", err)
 	}
 }

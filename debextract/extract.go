@@ -284,6 +284,10 @@ type extractor struct {
 	// the path holding its bytes.
 	staged  map[string]string
 	nstaged int
+
+	// scan, in ScanDrops, is set for each Options.Drop specification
+	// that drops an entry; nothing is written (t is nil).
+	scan []bool
 }
 
 func (x *extractor) clamp(t time.Time) time.Time {
@@ -350,6 +354,9 @@ func (x *extractor) run(br *bufio.Reader) error {
 	}
 	x.res.DataMember = name
 
+	if x.scan != nil {
+		return x.readData(name, m)
+	}
 	x.t.implicitMTime = x.controlMTime
 	x.t.pkg = x.res.Package
 	err = x.readData(name, m)
@@ -365,6 +372,33 @@ func (x *extractor) run(br *bufio.Reader) error {
 		}
 	}
 	return nil
+}
+
+// ScanDrops reads a .deb from r, as a stream, and reports which of
+// opt.Drop remove at least one of its entries when it is extracted with
+// opt: drops[i] is set when opt.Drop[i] does. Nothing is written. A
+// specification that removes nothing from any package of a layer leaves
+// the layer as it is, so a caller that knows this result for each package
+// may extract with only the specifications that matter, and get the same
+// bytes: the frontend does so to rebuild only what a DROP change affects.
+// The answer depends on the .deb, opt.UsrMerge and DropVersion. Errors
+// are of type *Error, for a package that Extract would reject as well.
+func ScanDrops(r io.Reader, opt Options) (drops []bool, err error) {
+	drop, err := NewDropper(opt.Drop...)
+	if err != nil {
+		return nil, &Error{Member: "options", Err: err}
+	}
+	if opt.MaxTotalSize <= 0 {
+		opt.MaxTotalSize = DefaultMaxTotalSize
+	}
+	if len(opt.Drop) == 0 {
+		return []bool{}, nil
+	}
+	x := &extractor{opt: opt, drop: drop, res: &Result{}, scan: make([]bool, len(opt.Drop))}
+	if err := x.run(bufio.NewReaderSize(r, 1<<20)); err != nil {
+		return nil, err
+	}
+	return x.scan, nil
 }
 
 // ExtractTar writes the entries of an uncompressed tar stream beneath
@@ -616,9 +650,14 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		if first, _, _ := strings.Cut(p, "/"); first == stagingDir {
 			return fmt.Errorf("%w: %s is a name reserved for dropped files", ErrFormat, stagingDir)
 		}
-		if x.drop.Dropped("/"+p, isDir || h.Typeflag == tar.TypeSymlink) {
+		if x.scan != nil {
+			x.drop.droppedBy("/"+p, isDir || h.Typeflag == tar.TypeSymlink, x.scan)
+		} else if x.drop.Dropped("/"+p, isDir || h.Typeflag == tar.TypeSymlink) {
 			return x.dropEntry(h, p, md, r)
 		}
+	}
+	if x.scan != nil {
+		return nil
 	}
 	switch h.Typeflag {
 	case tar.TypeDir:

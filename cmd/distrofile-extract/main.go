@@ -12,6 +12,7 @@
 //	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
 //	distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
+//	distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
 //
 // The first form extracts one or more packages, in order, into OUTDIR as
 // one layer (debextract.Layer): a later package's file replaces an
@@ -42,17 +43,26 @@
 // and what update-ca-certificates or openssl rehash would warn about on
 // standard error.
 //
+// The fourth form extracts nothing: it writes OUTDIR/drops.json, a JSON
+// array with one element per IN.deb, in order, listing the --drop
+// specifications that remove at least one of its entries
+// (debextract.ScanDrops). The frontend's lock target records them in
+// Distrofile.lock, so that a build passes each extraction only the DROP
+// specifications that change its packages.
+//
 // On failure it prints "distrofile-extract: <error>" on standard error and
 // exits 1. The extraction policy is that of package debextract.
 package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -75,7 +85,8 @@ func main() {
 
 const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
-       distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR`
+       distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
+       distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR`
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("distrofile-extract", flag.ContinueOnError)
@@ -84,6 +95,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums for each package")
 	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
 	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
+	scan := fs.Bool("scan-drops", false, "write OUTDIR/"+DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
 	var caRoot []string
 	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
 		caRoot = append(caRoot, s)
@@ -109,9 +121,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *maxMTime >= 0 {
 		opt.MaxMTime = time.Unix(*maxMTime, 0)
 	}
-	if *plainTar && *caCerts {
+	if *plainTar && *caCerts || *scan && (*plainTar || *caCerts) {
 		fs.Usage()
-		return errors.New("--tar and --ca-certificates exclude each other")
+		return errors.New("--tar, --ca-certificates and --scan-drops exclude each other")
 	}
 	if (*plainTar || *caCerts) && (*usrMerge || *dpkgStatus || len(drop) > 0) {
 		fs.Usage()
@@ -155,6 +167,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errors.New("--ca-certificates-root goes with --tar")
 	}
 
+	if *scan {
+		if *dpkgStatus || *maxMTime >= 0 {
+			fs.Usage()
+			return errors.New("--scan-drops takes --usrmerge and --drop only")
+		}
+		return scanDrops(fs.Args()[:fs.NArg()-1], out, opt)
+	}
 	layers, err := splitLayers(fs.Args())
 	if err != nil {
 		fs.Usage()
@@ -252,6 +271,56 @@ func extractOne(l *debextract.Layer, in string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintln(stdout, res)
 	return err
+}
+
+// DropScanFile is the file --scan-drops writes in OUTDIR.
+const DropScanFile = "drops.json"
+
+// scanDrops writes OUTDIR/drops.json for the .debs in, scanning as many
+// at a time as there are CPUs.
+func scanDrops(in []string, out string, opt debextract.Options) error {
+	res := make([][]string, len(in))
+	errs := make([]error, len(in))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for i, p := range in {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res[i], errs[i] = scanOne(p, opt)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, DropScanFile), append(data, '\n'), 0o644)
+}
+
+// scanOne returns the specifications of opt.Drop that remove something
+// from the .deb at p.
+func scanOne(p string, opt debextract.Options) ([]string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	hit, err := debextract.ScanDrops(f, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	specs := []string{}
+	for i, ok := range hit {
+		if ok {
+			specs = append(specs, opt.Drop[i])
+		}
+	}
+	return specs, nil
 }
 
 // caCertificates builds the CA files of the image root and writes them

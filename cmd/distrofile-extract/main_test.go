@@ -254,6 +254,51 @@ func TestSeveralPackages(t *testing.T) {
 	}
 }
 
+// TestScanDrops writes, per package, the --drop specifications that
+// remove something from it, and extracts nothing.
+func TestScanDrops(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	a := writeDeb(t, dir, "pkg-a",
+		debtest.File("./usr/share/doc/pkg-a/copyright", 0644, "MIT"),
+		debtest.File("./usr/share/doc/pkg-a/changelog.gz", 0644, "changes"),
+		debtest.File("./lib/x/y.mo", 0644, "y"),
+	)
+	b := writeDeb(t, dir, "pkg-b", debtest.File("./usr/share/doc/pkg-b/copyright", 0644, "MIT"))
+	out := mkdir(t, filepath.Join(dir, "out"))
+	scan := func(args ...string) string {
+		t.Helper()
+		stdout, stderr, code := runCmd(t, bin, append(append([]string{"--scan-drops"}, args...), a, b, out)...)
+		if code != 0 || stdout != "" || stderr != "" {
+			t.Fatalf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+		got, err := os.ReadFile(filepath.Join(out, "drops.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(got)
+	}
+	if got, want := scan("--usrmerge", "--drop=docs", "--drop=/usr/lib/**/*.mo", "--drop=/lib/**/*.mo", "--drop=locales"), `[["docs","/usr/lib/**/*.mo"],[]]`+"\n"; got != want {
+		t.Errorf("merged: %s, want %s", got, want)
+	}
+	if got, want := scan("--drop=/usr/lib/**/*.mo", "--drop=/lib/**/*.mo"), `[["/lib/**/*.mo"],[]]`+"\n"; got != want {
+		t.Errorf("unmerged: %s, want %s", got, want)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 1 {
+		t.Errorf("output: %v", ents)
+	}
+	for _, args := range [][]string{
+		{"--scan-drops", "--dpkg-status", "--drop=docs", a, out},
+		{"--scan-drops", "--max-mtime=1", "--drop=docs", a, out},
+		{"--scan-drops", "--tar", a, out},
+		{"--scan-drops", "--drop=docs", filepath.Join(dir, "missing.deb"), out},
+	} {
+		if _, stderr, code := runCmd(t, bin, args...); code != 1 || !strings.Contains(stderr, "distrofile-extract: ") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
 // TestSeveralLayers extracts layers separated by "," into their own
 // directories, in parallel: the same files as one run per layer, and the
 // first failing layer's error.
