@@ -13,8 +13,14 @@ import (
 	"time"
 )
 
-// LockVersion is the format version written in Distrofile.lock.
-const LockVersion = 1
+// LockVersion is the newest format version of Distrofile.lock, which
+// ParseLock reads along with the older ones. Version 2 added the record of
+// DROP scans (LockStage.Drop, LockPackage.Drops); a lock without one is
+// written as version 1, as before, so that older frontends still read it.
+const LockVersion = 2
+
+// lockVersionNoDrop is the version written when no stage has LockStage.Drop.
+const lockVersionNoDrop = 1
 
 // LockFileName is the lock file's name, next to the Distrofile.
 const LockFileName = "Distrofile.lock"
@@ -49,8 +55,27 @@ type LockStage struct {
 	Inputs LockInputs `json:"inputs"`
 	// Sources are the APT sources in order, with their InRelease.
 	Sources []LockSource `json:"sources"`
+	// Drop, for a stage with DROP lines, says which of them the packages'
+	// Drops were scanned for.
+	Drop *LockDrop `json:"drop,omitempty"`
 	// Archs holds one closure per architecture, sorted by Arch.
 	Archs []*LockArch `json:"archs"`
+}
+
+// LockDrop describes a scan of a stage's packages for its DROP
+// specifications: LockPackage.Drops lists those of Specs that remove
+// something from the package when it is extracted with UsrMerge, as
+// decided by version Version of the extraction's matcher
+// (debextract.DropVersion). A build passes each extraction only the
+// specifications that change its packages, so that a changed DROP line
+// re-extracts only the packages it affects. It is not an input of the
+// closures: a build that cannot use it (another version, another usrmerge
+// setting, a specification that was not scanned) passes that
+// specification to every extraction, which gives the same image.
+type LockDrop struct {
+	Version  int      `json:"version"`
+	UsrMerge bool     `json:"usrmerge"`
+	Specs    []string `json:"specs"`
 }
 
 // LockInputs are the parts of a stage that determine its closures. Mirror
@@ -117,6 +142,9 @@ type LockPackage struct {
 	// Depends are the closure packages that satisfy its Depends and
 	// Pre-Depends, sorted.
 	Depends []string `json:"depends"`
+	// Drops are the specifications of the stage's LockDrop that remove
+	// something from the package, in LockDrop.Specs order.
+	Drops []string `json:"drops,omitempty"`
 }
 
 // Digest returns the SHA-256 (hex) of the inputs' canonical JSON.
@@ -156,6 +184,19 @@ func (in LockInputs) Diff(old LockInputs) string {
 		d = append(d, "the order of INSTALL arguments")
 	}
 	return strings.Join(d, "; ")
+}
+
+// Diff describes how the specifications now differ from those d was
+// scanned for ("" when they are the same, in the same order), e.g.
+// "added /usr/share/man/**".
+func (d *LockDrop) Diff(now []string) string {
+	if s := listDiff(now, d.Specs); s != "" {
+		return s
+	}
+	if !slices.Equal(now, d.Specs) {
+		return "the order of the specifications"
+	}
+	return ""
 }
 
 // listDiff says which items were added to or removed from old.
@@ -327,9 +368,15 @@ func (a *LockArch) Edges() map[string][]string {
 	return m
 }
 
-// Finish computes the lock's InputsSHA256 from its stages.
+// Finish computes the lock's InputsSHA256 from its stages, and its
+// version: LockVersion when a stage has a Drop record, else 1.
 func (l *Lock) Finish() {
-	l.Version = LockVersion
+	l.Version = lockVersionNoDrop
+	for _, s := range l.Stages {
+		if s.Drop != nil {
+			l.Version = LockVersion
+		}
+	}
 	h := sha256.New()
 	for _, s := range l.Stages {
 		fmt.Fprintf(h, "%s %s\n", s.Stage, s.InputsSHA256)
@@ -361,7 +408,11 @@ func (l *Lock) Marshal() []byte {
 		for j, src := range s.Sources {
 			fmt.Fprintf(&b, "\n        %s%s", line(src), comma(j, len(s.Sources)))
 		}
-		b.WriteString("\n      ],\n      \"archs\": [")
+		b.WriteString("\n      ],")
+		if s.Drop != nil {
+			fmt.Fprintf(&b, "\n      \"drop\": %s,", line(s.Drop))
+		}
+		b.WriteString("\n      \"archs\": [")
 		for j, a := range s.Archs {
 			fmt.Fprintf(&b, "\n        {\n          \"arch\": %s,\n          \"roots\": %s,\n          \"packages\": [", line(a.Arch), line(nonNil(a.Roots)))
 			for k, p := range a.Packages {
@@ -392,8 +443,8 @@ func ParseLock(data []byte) (*Lock, error) {
 	if err := dec.Decode(&l); err != nil {
 		return nil, fmt.Errorf("%s: %v", LockFileName, err)
 	}
-	if l.Version != LockVersion {
-		return nil, fmt.Errorf("%s: lockfile_version %d, this frontend reads version %d (rewrite it with DISTROFILE_LOCK=update or `distrofile lock`)", LockFileName, l.Version, LockVersion)
+	if l.Version < lockVersionNoDrop || l.Version > LockVersion {
+		return nil, fmt.Errorf("%s: lockfile_version %d, this frontend reads versions %d to %d (rewrite it with DISTROFILE_LOCK=update or `distrofile lock`)", LockFileName, l.Version, lockVersionNoDrop, LockVersion)
 	}
 	for _, s := range l.Stages {
 		if s == nil {
@@ -407,6 +458,11 @@ func ParseLock(data []byte) (*Lock, error) {
 				return nil, fmt.Errorf("%s: stage %s: null arch", LockFileName, s.Stage)
 			}
 			for _, p := range a.Packages {
+				for _, d := range p.Drops {
+					if s.Drop == nil || !slices.Contains(s.Drop.Specs, d) {
+						return nil, fmt.Errorf("%s: stage %s, %s: package %q drops %q, which is not in the stage's drop specs", LockFileName, s.Stage, a.Arch, p.Name, d)
+					}
+				}
 				if p.Name == "" || p.Version == "" || p.Path == "" || strings.Contains(p.Path, "..") || !hex64.MatchString(p.SHA256) || p.Size < 0 ||
 					p.Source < 0 || p.Source >= len(s.Sources) {
 					return nil, fmt.Errorf("%s: stage %s, %s: invalid package entry %q", LockFileName, s.Stage, a.Arch, p.Name)

@@ -109,6 +109,53 @@ func TestLockRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLockDrop: a DROP scan record makes the lock version 2, with the
+// record on one line after the sources and each package's drops on its
+// own line; without one, the lock stays version 1.
+func TestLockDrop(t *testing.T) {
+	l, _ := lockOf(t, 3, []string{"perl"}, "amd64")
+	if l.Version != 1 || strings.Contains(string(l.Marshal()), "drop") {
+		t.Fatalf("no scan: version %d\n%s", l.Version, l.Marshal())
+	}
+	st := l.Stages[0]
+	st.Drop = &debresolve.LockDrop{Version: 1, UsrMerge: true, Specs: []string{"docs", "/usr/share/man/**"}}
+	pk := st.Archs[0].Packages
+	pk[0].Drops = []string{"docs", "/usr/share/man/**"}
+	pk[1].Drops = []string{"docs"}
+	l.Finish()
+	data := l.Marshal()
+	if l.Version != 2 || !json.Valid(data) {
+		t.Fatalf("version %d:\n%s", l.Version, data)
+	}
+	for _, want := range []string{
+		"\n      ],\n      \"drop\": {\"version\":1,\"usrmerge\":true,\"specs\":[\"docs\",\"/usr/share/man/**\"]},\n      \"archs\": [",
+		`"depends":[],"drops":["docs","/usr/share/man/**"]}`,
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("no %s in\n%s", want, data)
+		}
+	}
+	if n := strings.Count(string(data), `"drops"`); n != 2 {
+		t.Errorf("%d packages with drops, want 2", n)
+	}
+	parsed, err := debresolve.ParseLock(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(parsed.Marshal(), data) {
+		t.Fatalf("parse+marshal changed the bytes:\n%s\n%s", data, parsed.Marshal())
+	}
+	// A package's drop that the stage's record does not list.
+	bad := strings.Replace(string(data), `"drops":["docs"]`, `"drops":["locales"]`, 1)
+	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), `drops "locales", which is not in the stage's drop specs`) {
+		t.Errorf("unknown drop: %v", err)
+	}
+	bad = strings.Replace(string(data), `"lockfile_version": 2`, `"lockfile_version": 3`, 1)
+	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), "lockfile_version 3, this frontend reads versions 1 to 2") {
+		t.Errorf("version 3: %v", err)
+	}
+}
+
 func TestLockMultiArch(t *testing.T) {
 	l, _ := lockOf(t, 1, []string{"libc6"}, "arm64", "amd64")
 	st := l.Stages[0]
