@@ -94,6 +94,12 @@ type ExtractOptions struct {
 	MaxMTime time.Time
 	// Drop are the DROP globs and presets, applied inside extraction.
 	Drop []string
+	// DropScan, when set, says which of Drop remove something from which
+	// package: each extraction gets only the specifications that change
+	// one of its packages, so a DROP change re-runs only those. A
+	// specification it did not scan, or a package it has no entry for,
+	// goes to the extraction as it would without it.
+	DropScan *DropScan
 	// MaxLayers is the package-layer budget (DefaultMaxLayers when 0).
 	MaxLayers int
 	// NoMerge stacks layers with copies instead of llb.Merge, for builders
@@ -170,7 +176,7 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 	if !opt.MaxMTime.IsZero() {
 		args = append(args, "--max-mtime="+strconv.FormatInt(opt.MaxMTime.Unix(), 10))
 	}
-	for _, d := range opt.Drop {
+	for _, d := range opt.unitDrops(layers) {
 		args = append(args, "--drop="+d)
 	}
 	runOpts := []llb.RunOption{
