@@ -188,11 +188,9 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	if err != nil {
 		return llb.State{}, nil, errAt(s.FromRanges, "%v", err)
 	}
-	usrMerge := s.Distro == "" || usrMerged(s.Distro, s.Suite)
-	if v, ok := b.bc.BuildArgs[argUsrMerge]; ok {
-		if usrMerge, err = strconv.ParseBool(v); err != nil {
-			return llb.State{}, nil, fmt.Errorf("--build-arg %s=%q: want 0 or 1", argUsrMerge, v)
-		}
+	usrMerge, err := stageUsrMerge(s, b.bc.BuildArgs)
+	if err != nil {
+		return llb.State{}, nil, err
 	}
 	var pkgs []llbgen.Package
 	if len(s.Roots) > 0 {
@@ -231,11 +229,27 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	if b.fixed {
 		opt.MaxMTime = b.epoch
 	}
+	if len(s.Drops) > 0 && b.lock != nil {
+		opt.DropScan = lockedDropScan(b.lock, st, arch, usrMerge)
+	}
 	root, img, err := llbgen.Build(plan, opt)
 	if err != nil {
 		return llb.State{}, nil, locate(err, s.FromRanges)
 	}
 	return root, img, nil
+}
+
+// stageUsrMerge says whether the stage's packages are extracted with
+// usrmerge: by its suite, unless DISTROFILE_USRMERGE says otherwise.
+func stageUsrMerge(s *stageState, args map[string]string) (bool, error) {
+	usrMerge := s.Distro == "" || usrMerged(s.Distro, s.Suite)
+	if v, ok := args[argUsrMerge]; ok {
+		var err error
+		if usrMerge, err = strconv.ParseBool(v); err != nil {
+			return false, fmt.Errorf("--build-arg %s=%q: want 0 or 1", argUsrMerge, v)
+		}
+	}
+	return usrMerge, nil
 }
 
 // resolve returns the stage's package closure (from Distrofile.lock, or

@@ -50,6 +50,9 @@ type LockOptions struct {
 	Keyring openpgp.EntityList
 	// Logf, when set, receives the resolver's progress lines.
 	Logf func(format string, args ...any)
+	// Previous, when set, is the lock being replaced: the DROP scans of
+	// packages it has are taken from it instead of downloading them again.
+	Previous *debresolve.Lock
 }
 
 // MakeLock resolves every stage of df that installs packages, for every
@@ -60,13 +63,15 @@ func MakeLock(ctx context.Context, df *Distrofile, opt LockOptions) (*debresolve
 		return nil, err
 	}
 	c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring, Logf: opt.Logf}
-	return makeLock(ctx, df, states, opt.Archs, c, func(*Stage) resolveFunc { return resolveInProcess }, opt.BuildArgs, opt.ReadContextFile)
+	scan := reuseScans(opt.Previous, scanInProcess(opt.Fetcher))
+	return makeLock(ctx, df, states, opt.Archs, c, func(*Stage) resolveFunc { return resolveInProcess }, scan, opt.BuildArgs, opt.ReadContextFile)
 }
 
 // makeLock resolves every stage of df that installs packages for archs;
-// run says how each stage is resolved.
+// run says how each stage is resolved, scan how the packages of a stage
+// with DROP lines are scanned.
 func makeLock(ctx context.Context, df *Distrofile, states map[*Stage]*stageState, archs []string, c *debresolve.Client,
-	run func(*Stage) resolveFunc, args map[string]string, read contextReader) (*debresolve.Lock, error) {
+	run func(*Stage) resolveFunc, scan dropScanner, args map[string]string, read contextReader) (*debresolve.Lock, error) {
 	if len(archs) == 0 {
 		return nil, fmt.Errorf("no architecture to lock")
 	}
@@ -90,6 +95,9 @@ func makeLock(ctx context.Context, df *Distrofile, states map[*Stage]*stageState
 				ls = debresolve.NewLockStageFromReleases(stageKey(st), p.inputs, r.sources, r.releases)
 			}
 			ls.AddArch(r.arch)
+		}
+		if err := scanStage(ctx, ls, s, p, args, scan); err != nil {
+			return nil, err
 		}
 		l.Stages = append(l.Stages, ls)
 	}
@@ -118,15 +126,25 @@ func CheckLock(ctx context.Context, df *Distrofile, lock *debresolve.Lock, opt L
 				return err
 			}
 		}
+		d, err := checkDropScan(lock.Stage(stageKey(st)), s, opt.BuildArgs)
+		if err != nil {
+			return err
+		}
+		if d != "" {
+			return errAt(s.FromRanges, "%s is stale for stage %q: %s; %s", debresolve.LockFileName, stageKey(st), d, lockHint)
+		}
 	}
 	return nil
 }
+
+// lockHint says how to bring a stale lock up to date.
+var lockHint = fmt.Sprintf("rewrite it with `docker buildx build --target=%s -o . .` or `distrofile lock`, or build with --build-arg %s=update to re-resolve", LockTarget, argLock)
 
 // lockedClosure returns the closure the lock pins for (st, arch), or an
 // error located on the stage that says how the lock is stale.
 func lockedClosure(lock *debresolve.Lock, st *Stage, s *stageState, p *stagePlan, arch string) (*debresolve.Closure, error) {
 	key := stageKey(st)
-	hint := fmt.Sprintf("rewrite it with `docker buildx build --target=%s -o . .` or `distrofile lock`, or build with --build-arg %s=update to re-resolve", LockTarget, argLock)
+	hint := lockHint
 	ls := lock.Stage(key)
 	if ls == nil {
 		return nil, errAt(s.FromRanges, "%s is stale: it has no stage %q; %s", debresolve.LockFileName, key, hint)
@@ -359,7 +377,7 @@ func (b *builder) lockResult(ctx context.Context) (*client.Result, error) {
 			archs = append(archs, a)
 		}
 	}
-	l, err := makeLock(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.bc.BuildArgs, b.readContextFile)
+	l, err := makeLock(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.scanInExec, b.bc.BuildArgs, b.readContextFile)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,11 +88,14 @@ func fakeArchives(t *testing.T) (*fetchLog, *openpgp.Entity, []byte) {
 // fetchLog serves an archivetest.Archive under fakeHost and counts fetches.
 type fetchLog struct {
 	a    *archivetest.Archive
+	mu   sync.Mutex
 	urls []string
 }
 
 func (f *fetchLog) Fetch(ctx context.Context, req debresolve.FetchRequest) ([]byte, error) {
+	f.mu.Lock()
 	f.urls = append(f.urls, req.URL)
+	f.mu.Unlock()
 	b, ok := f.a.Get(strings.TrimPrefix(req.URL, fakeHost))
 	if !ok {
 		return nil, fmt.Errorf("GET %s: 404 Not Found", req.URL)

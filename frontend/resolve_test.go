@@ -84,7 +84,7 @@ func TestLockThroughResolveMode(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring}
-		got, err := makeLock(ctx, df, states, archs, c, func(*Stage) resolveFunc { return execResolve(t) }, opt.BuildArgs, opt.ReadContextFile)
+		got, err := makeLock(ctx, df, states, archs, c, func(*Stage) resolveFunc { return execResolve(t) }, scanInProcess(opt.Fetcher), opt.BuildArgs, opt.ReadContextFile)
 		if err != nil {
 			t.Fatal(err)
 		}

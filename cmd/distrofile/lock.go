@@ -145,17 +145,26 @@ func lockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		fmt.Fprintf(stdout, "%s matches %s\n", d.lockPath(), d.file)
 		return nil
 	}
+	if *out == "" {
+		*out = d.lockPath()
+	}
+	// The lock being replaced saves scanning its packages for DROP again
+	// (a lock that does not parse is simply replaced).
+	prev := d.lockPath()
+	if *out != "-" {
+		prev = *out
+	}
+	if data, err := os.ReadFile(prev); err == nil {
+		opt.Previous, _ = debresolve.ParseLock(data)
+	}
 	l, err := frontend.MakeLock(ctx, df, opt)
 	if err != nil {
 		return err
 	}
 	data := l.Marshal()
-	switch *out {
-	case "-":
+	if *out == "-" {
 		_, err = stdout.Write(data)
 		return err
-	case "":
-		*out = d.lockPath()
 	}
 	if old, err := os.ReadFile(*out); err == nil && bytes.Equal(old, data) {
 		fmt.Fprintf(stderr, "%s is up to date\n", *out)
