@@ -1,8 +1,6 @@
 package examples
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,9 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/distrofile/distrofile/debresolve/archivetest"
 	"github.com/distrofile/distrofile/internal/debtest"
 )
 
@@ -29,22 +25,13 @@ import (
 func TestE2ERemoteCache(t *testing.T) {
 	e := e2eEnv(t)
 	now, key, stamp := testArchiveKey(t)
-	a := archivetest.New()
-	var stanzas []string
+	var pkgs []repoPackage
 	for _, name := range []string{"hello", "world"} {
-		deb := debtest.Deb{Control: debtest.Control(name, "1.0-1", "all"), Entries: debtest.WithParents([]debtest.Entry{
+		pkgs = append(pkgs, repoPackage{name, "all", debtest.Deb{Entries: debtest.WithParents([]debtest.Entry{
 			debtest.File("./usr/share/"+name+"/stamp", 0o644, stamp+"\n"),
-		})}.MustBytes()
-		p := fmt.Sprintf("pool/main/%c/%s/%s_1.0-1_all.deb", name[0], name, name)
-		sum := sha256.Sum256(deb)
-		a.Set("repo/"+p, deb)
-		stanzas = append(stanzas, archivetest.Stanza(name, "1.0-1", "Architecture: all", "Filename: "+p,
-			fmt.Sprintf("Size: %d", len(deb)), "SHA256: "+hex.EncodeToString(sum[:])))
+		})}})
 	}
-	if err := a.AddSuite(archivetest.Suite{Root: "repo", Dist: "stable", Suite: "stable", Date: now.Add(-time.Hour), Key: key,
-		Packages: map[string]string{"main/amd64": strings.Join(stanzas, "\n")}}); err != nil {
-		t.Fatal(err)
-	}
+	a := signedRepo(t, now, key, pkgs...)
 	var mu sync.Mutex
 	debs, indexes := 0, 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
