@@ -166,4 +166,20 @@ func TestE2EDropIncremental(t *testing.T) {
 			t.Errorf("%s dropped", kept)
 		}
 	}
+
+	// A DROP line the lock has not scanned goes to every step, and the
+	// build says why they all run again.
+	if err := os.WriteFile(filepath.Join(dir, "Distrofile"), []byte("# syntax="+e.frontend+"\n"+distrofile+"DROP docs /usr/lib/gamma/stamp\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = buildx(t, dir, append(args, "-o", "type=cacheonly", ".")...)
+	if err != nil {
+		t.Fatalf("build with an unscanned DROP: %v\n%s", err, out)
+	}
+	if got := ran(out); len(got) != 3 {
+		t.Errorf("with an unscanned DROP the build ran %q, want every extraction", got)
+	}
+	if !strings.Contains(out, `Distrofile.lock for stage "0": DROP, since its scan: added /usr/lib/gamma/stamp; until it is re-locked`) {
+		t.Errorf("no warning about the unscanned DROP:\n%s", out)
+	}
 }

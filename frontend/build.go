@@ -229,8 +229,8 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	if b.fixed {
 		opt.MaxMTime = b.epoch
 	}
-	if len(s.Drops) > 0 && b.lock != nil {
-		opt.DropScan = lockedDropScan(b.lock, st, arch, usrMerge)
+	if len(s.Drops) > 0 {
+		opt.DropScan = lockedDropScan(b.lockStage(st), arch, usrMerge)
 	}
 	root, img, err := llbgen.Build(plan, opt)
 	if err != nil {

@@ -190,11 +190,10 @@ func scanStage(ctx context.Context, ls *debresolve.LockStage, s *stageState, p *
 	return nil
 }
 
-// lockedDropScan returns the lock's DROP record for stage st and arch, or
+// lockedDropScan returns the DROP record of a stage's lock for arch, or
 // nil when it does not apply: another matcher version or usrmerge setting
 // (a specification it did not scan is handled by llbgen).
-func lockedDropScan(lock *debresolve.Lock, st *Stage, arch string, usrMerge bool) *llbgen.DropScan {
-	ls := lock.Stage(stageKey(st))
+func lockedDropScan(ls *debresolve.LockStage, arch string, usrMerge bool) *llbgen.DropScan {
 	if ls == nil || ls.Drop == nil || ls.Drop.Version != debextract.DropVersion || ls.Drop.UsrMerge != usrMerge {
 		return nil
 	}

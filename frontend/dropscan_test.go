@@ -176,15 +176,15 @@ func TestMakeLockDropScan(t *testing.T) {
 
 	// A build gives each package's step only what drops something in it.
 	stg := df.Stages[0]
-	ds := lockedDropScan(parsed, stg, "amd64", true)
+	ds := lockedDropScan(parsed.Stage(stageKey(stg)), "amd64", true)
 	if ds == nil || len(ds.Drops) != 3 {
 		t.Fatalf("lockedDropScan: %+v", ds)
 	}
-	if lockedDropScan(parsed, stg, "amd64", false) != nil || lockedDropScan(parsed, stg, "arm64", true) != nil {
+	if lockedDropScan(parsed.Stage(stageKey(stg)), "amd64", false) != nil || lockedDropScan(parsed.Stage(stageKey(stg)), "arm64", true) != nil || lockedDropScan(nil, "amd64", true) != nil {
 		t.Error("a scan used for another usrmerge setting or architecture")
 	}
 	parsed.Stages[0].Drop.Version++
-	if lockedDropScan(parsed, stg, "amd64", true) != nil {
+	if lockedDropScan(parsed.Stage(stageKey(stg)), "amd64", true) != nil {
 		t.Error("a scan of another matcher version used")
 	}
 }

@@ -213,11 +213,24 @@ func (b *builder) plan(ctx context.Context, st *Stage, s *stageState) (*stagePla
 	p.warn = func(msg string) {
 		b.src.Warn(ctx, msg, client.WarnOpts{Level: 1, Range: pbRanges(s.FromRanges)})
 	}
+	if ls := b.lockStage(st); ls != nil {
+		if d, err := checkDropScan(ls, s, b.bc.BuildArgs); err == nil && d != "" {
+			p.warn(fmt.Sprintf("%s for stage %q: %s; until it is re-locked (`distrofile lock` or --target=%s), every extraction step gets every DROP specification, so a change of DROP re-extracts every package", debresolve.LockFileName, stageKey(st), d, LockTarget))
+		}
+	}
 	if b.plans == nil {
 		b.plans = map[*Stage]*stagePlan{}
 	}
 	b.plans[st] = p
 	return p, nil
+}
+
+// lockStage returns the lock's record of stage st, nil without a lock.
+func (b *builder) lockStage(st *Stage) *debresolve.LockStage {
+	if b.lock == nil {
+		return nil
+	}
+	return b.lock.Stage(stageKey(st))
 }
 
 // lockState is the per-build lock state of the builder.
