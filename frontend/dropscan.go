@@ -218,7 +218,7 @@ func checkDropScan(ls *debresolve.LockStage, s *stageState, args map[string]stri
 	case len(s.Drops) == 0:
 		return "it has a DROP scan, the stage has no DROP", nil
 	case d == nil:
-		return fmt.Sprintf("DROP %s: not scanned (a change of DROP re-extracts every package until it is)", strings.Join(s.Drops, " ")), nil
+		return fmt.Sprintf("DROP %s: not scanned", strings.Join(s.Drops, " ")), nil
 	}
 	usrMerge, err := stageUsrMerge(s, args)
 	if err != nil {

@@ -213,7 +213,7 @@ func (b *builder) plan(ctx context.Context, st *Stage, s *stageState) (*stagePla
 	p.warn = func(msg string) {
 		b.src.Warn(ctx, msg, client.WarnOpts{Level: 1, Range: pbRanges(s.FromRanges)})
 	}
-	if ls := b.lockStage(st); ls != nil {
+	if ls := b.lockStage(st); ls != nil && len(s.Drops) > 0 {
 		if d, err := checkDropScan(ls, s, b.bc.BuildArgs); err == nil && d != "" {
 			p.warn(fmt.Sprintf("%s for stage %q: %s; until it is re-locked (`distrofile lock` or --target=%s), every extraction step gets every DROP specification, so a change of DROP re-extracts every package", debresolve.LockFileName, stageKey(st), d, LockTarget))
 		}
