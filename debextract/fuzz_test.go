@@ -3,6 +3,7 @@ package debextract
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,7 +93,40 @@ func FuzzExtract(f *testing.F) {
 		}
 		// Only directories, regular files and symbolic links are written.
 		e.checkOutputKinds(t)
+		if flags&8 != 0 && err == nil {
+			checkScanDrops(t, data, opt, res, listTree(t, e.out))
+		}
 	})
+}
+
+// checkScanDrops checks ScanDrops against an extraction of data with opt
+// that succeeded with result res and tree: with only the specifications
+// ScanDrops names, the extraction gives the same tree and counts.
+func checkScanDrops(t *testing.T, data []byte, opt Options, res *Result, tree []string) {
+	t.Helper()
+	hit, err := ScanDrops(bytes.NewReader(data), opt)
+	if err != nil {
+		t.Fatalf("Extract succeeded, ScanDrops failed: %v", err)
+	}
+	var some []string
+	for i, ok := range hit {
+		if ok {
+			some = append(some, opt.Drop[i])
+		}
+	}
+	e := newEnv(t)
+	o := opt
+	o.Drop = some
+	res2, err := Extract(bytes.NewReader(data), e.out, o)
+	if err != nil {
+		t.Fatalf("with the specs ScanDrops named (%q): %v", some, err)
+	}
+	if got := listTree(t, e.out); !slices.Equal(got, tree) {
+		t.Fatalf("with the specs ScanDrops named (%q):\n%q\nwith all of them:\n%q", some, got, tree)
+	}
+	if res2.Files != res.Files || res2.Dirs != res.Dirs || res2.Symlinks != res.Symlinks || res2.Hardlinks != res.Hardlinks || res2.Dropped != res.Dropped {
+		t.Fatalf("counts differ: %+v and %+v", res2, res)
+	}
 }
 
 // naiveMatch is the obvious recursive definition of glob matching, for
