@@ -7,12 +7,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/llbgen"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"golang.org/x/sync/errgroup"
 )
 
 // A DROP line is an argument of every extraction step, so changing one
@@ -34,14 +34,10 @@ type dropScanner func(ctx context.Context, specs []string, usrMerge bool, pkgs [
 func scanInProcess(f debresolve.Fetcher) dropScanner {
 	return func(ctx context.Context, specs []string, usrMerge bool, pkgs []*debresolve.Package) (map[string][]string, error) {
 		out := make([][]string, len(pkgs))
-		errs := make([]error, len(pkgs))
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+		g, ctx := errgroup.WithContext(ctx)
+		g.SetLimit(max(1, runtime.GOMAXPROCS(0)))
 		for i, p := range pkgs {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
+			g.Go(func() error {
 				data, err := f.Fetch(ctx, debresolve.FetchRequest{URL: p.URL, SHA256: p.SHA256, Size: p.Size, Name: p.Name + " " + p.Version})
 				if err == nil {
 					var hit []bool
@@ -50,12 +46,12 @@ func scanInProcess(f debresolve.Fetcher) dropScanner {
 					}
 				}
 				if err != nil {
-					errs[i] = fmt.Errorf("scanning package %s %s (%s) for DROP: %w", p.Name, p.Version, p.URL, err)
+					return fmt.Errorf("scanning package %s %s (%s) for DROP: %w", p.Name, p.Version, p.URL, err)
 				}
-			}()
+				return nil
+			})
 		}
-		wg.Wait()
-		if err := firstError(errs); err != nil {
+		if err := g.Wait(); err != nil {
 			return nil, err
 		}
 		m := make(map[string][]string, len(pkgs))
@@ -112,16 +108,6 @@ func reuseScans(prev *debresolve.Lock, scan dropScanner) dropScanner {
 		}
 		return out, nil
 	}
-}
-
-// firstError returns the first non-nil error of errs.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // matched returns the specs whose hit is set.

@@ -70,6 +70,7 @@ import (
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debextract/cacerts"
+	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -280,19 +281,15 @@ const DropScanFile = "drops.json"
 // at a time as there are CPUs.
 func scanDrops(in []string, out string, opt debextract.Options) error {
 	res := make([][]string, len(in))
-	errs := make([]error, len(in))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var g errgroup.Group
+	g.SetLimit(max(1, runtime.GOMAXPROCS(0)))
 	for i, p := range in {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			res[i], errs[i] = scanOne(p, opt)
-		}()
+		g.Go(func() (err error) {
+			res[i], err = scanOne(p, opt)
+			return err
+		})
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	data, err := json.Marshal(res)
