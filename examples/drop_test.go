@@ -83,17 +83,7 @@ func TestE2EDropIncremental(t *testing.T) {
 
 	lock := func() *debresolve.Lock {
 		t.Helper()
-		if out, err := buildx(t, dir, append(args, "--target=distrofile.lock", "-o", ".", ".")...); err != nil {
-			t.Fatalf("lock: %v\n%s", err, out)
-		}
-		data, err := os.ReadFile(filepath.Join(dir, "Distrofile.lock"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := debresolve.ParseLock(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l, _ := lockWithTarget(t, dir, ".", args...)
 		return l
 	}
 	drops := func(l *debresolve.Lock) string {

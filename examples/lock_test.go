@@ -35,19 +35,7 @@ func TestE2ELockfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	mirror := "DISTROFILE_MIRROR=" + e.mirror
-	out, err := buildx(t, ctx, "-f", "sub/Distrofile", "--build-arg", mirror, "--target=distrofile.lock", "-o", "sub", ".")
-	if err != nil {
-		t.Fatalf("writing the lock: %v\n%s", err, out)
-	}
-	lockFile := filepath.Join(sub, debresolve.LockFileName)
-	data, err := os.ReadFile(lockFile)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	l, err := debresolve.ParseLock(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, data := lockWithTarget(t, ctx, "sub", "-f", "sub/Distrofile", "--build-arg", mirror)
 	app := l.Stage("app")
 	if len(l.Stages) != 2 || app == nil || app.Arch("amd64") == nil {
 		t.Fatalf("lock:\n%s", data)
@@ -86,7 +74,7 @@ func TestE2ELockfile(t *testing.T) {
 	}
 
 	// A build with the matching lock fetches no InRelease and no index.
-	out, err = buildx(t, ctx, "-f", "sub/Distrofile", "--build-arg", mirror, "-o", "type=cacheonly", ".")
+	out, err := buildx(t, ctx, "-f", "sub/Distrofile", "--build-arg", mirror, "-o", "type=cacheonly", ".")
 	if err != nil {
 		t.Fatalf("locked build: %v\n%s", err, out)
 	}
@@ -125,6 +113,25 @@ func testArchiveKey(t *testing.T) (time.Time, *openpgp.Entity, string) {
 		t.Fatal(err)
 	}
 	return now, key, fmt.Sprint(now.UnixNano())
+}
+
+// lockWithTarget writes Distrofile.lock through the frontend's lock target
+// (docker buildx build ARGS --target=distrofile.lock -o OUT . in dir) and
+// returns it, parsed and as written.
+func lockWithTarget(t *testing.T, dir, out string, args ...string) (*debresolve.Lock, []byte) {
+	t.Helper()
+	if o, err := buildx(t, dir, append(args, "--target=distrofile.lock", "-o", out, ".")...); err != nil {
+		t.Fatalf("writing the lock: %v\n%s", err, o)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, out, debresolve.LockFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := debresolve.ParseLock(data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	return l, data
 }
 
 // withKeyring writes key's armored public key to keys/archive.asc in the
@@ -217,18 +224,7 @@ func TestE2ELockMultiArch(t *testing.T) {
 	dir := withSyntax(t, e, "FROM debian:trixie\nINSTALL tzdata libc6\n")
 	mirror := "DISTROFILE_MIRROR=" + e.mirror
 	plat := "--platform=linux/amd64,linux/arm64"
-	out, err := buildx(t, dir, "-f", "Distrofile", plat, "--build-arg", mirror, "--target=distrofile.lock", "-o", ".", ".")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, debresolve.LockFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := debresolve.ParseLock(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, data := lockWithTarget(t, dir, ".", "-f", "Distrofile", plat, "--build-arg", mirror)
 	s := l.Stage("0")
 	if s == nil || s.Arch("amd64") == nil || s.Arch("arm64") == nil {
 		t.Fatalf("lock:\n%s", data)
@@ -240,7 +236,7 @@ func TestE2ELockMultiArch(t *testing.T) {
 			}
 		}
 	}
-	out, err = buildx(t, dir, "-f", "Distrofile", plat, "--build-arg", mirror, "-o", "type=cacheonly", ".")
+	out, err := buildx(t, dir, "-f", "Distrofile", plat, "--build-arg", mirror, "-o", "type=cacheonly", ".")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
