@@ -80,13 +80,12 @@ func ScanDrops(pkgs []Package, opt ExtractOptions) (llb.State, error) {
 		llb.WithCustomName(fmt.Sprintf("scan %d packages for DROP", len(pkgs))),
 	}
 	for i, p := range pkgs {
-		deb, err := Fetch(p)
+		mount, deb, err := opt.debInput(p, "/in/"+strconv.Itoa(i))
 		if err != nil {
 			return llb.State{}, err
 		}
-		dir := "/in/" + strconv.Itoa(i)
-		runOpts = append(runOpts, llb.AddMount(dir, deb, opt.inputMount()...))
-		args = append(args, dir+"/"+debFilename)
+		runOpts = append(runOpts, mount)
+		args = append(args, deb)
 	}
 	args = append(args, "/out")
 	runOpts = append(runOpts, llb.Args(args))

@@ -197,17 +197,17 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 			args = append(args, layerSep)
 		}
 		for _, p := range l {
-			deb, err := Fetch(p)
-			if err != nil {
-				return nil, err
-			}
 			dir := "/in"
 			if n > 1 {
 				dir = "/in/" + strconv.Itoa(k)
 			}
 			k++
-			runOpts = append(runOpts, llb.AddMount(dir, deb, opt.inputMount()...))
-			args = append(args, path.Join(dir, debFilename))
+			mount, deb, err := opt.debInput(p, dir)
+			if err != nil {
+				return nil, err
+			}
+			runOpts = append(runOpts, mount)
+			args = append(args, deb)
 			labels = append(labels, p.Label())
 			for _, c := range p.Constraints {
 				runOpts = append(runOpts, c)
@@ -230,6 +230,16 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 		states[j] = es.AddMount(out, llb.Scratch())
 	}
 	return states, nil
+}
+
+// debInput returns the mount of p's fetched .deb at dir, read-only, and
+// the .deb's path in the step.
+func (opt ExtractOptions) debInput(p Package, dir string) (llb.RunOption, string, error) {
+	deb, err := Fetch(p)
+	if err != nil {
+		return nil, "", err
+	}
+	return llb.AddMount(dir, deb, opt.inputMount()...), path.Join(dir, debFilename), nil
 }
 
 // inputMount returns the options of a read-only input mount.
