@@ -299,11 +299,9 @@ func TestScanDrops(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("ScanDrops = %v, want %v", got, tt.want)
 			}
-			var matched []string
-			for i, ok := range got {
-				if ok {
-					matched = append(matched, specs[i])
-				}
+			matched, err := ScanDropSpecs(bytes.NewReader(d), Options{UsrMerge: tt.usrMerge, Drop: specs})
+			if err != nil {
+				t.Fatal(err)
 			}
 			all, some := newEnv(t), newEnv(t)
 			ra := all.mustExtract(t, pkg(tt.entries...), Options{UsrMerge: tt.usrMerge, Drop: specs})

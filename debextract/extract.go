@@ -401,6 +401,23 @@ func ScanDrops(r io.Reader, opt Options) (drops []bool, err error) {
 	return x.scan, nil
 }
 
+// ScanDropSpecs is ScanDrops returning the specifications of opt.Drop
+// that remove something from the package, in order (empty, not nil, when
+// none does).
+func ScanDropSpecs(r io.Reader, opt Options) ([]string, error) {
+	hit, err := ScanDrops(r, opt)
+	if err != nil {
+		return nil, err
+	}
+	specs := []string{}
+	for i, ok := range hit {
+		if ok {
+			specs = append(specs, opt.Drop[i])
+		}
+	}
+	return specs, nil
+}
+
 // ExtractTar writes the entries of an uncompressed tar stream beneath
 // outDir with the same policy as Extract. The frontend's generated files
 // (accounts, /tmp 1777, FILE and MKDIR entries) go through it, because a

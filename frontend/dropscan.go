@@ -40,10 +40,7 @@ func scanInProcess(f debresolve.Fetcher) dropScanner {
 			g.Go(func() error {
 				data, err := f.Fetch(ctx, debresolve.FetchRequest{URL: p.URL, SHA256: p.SHA256, Size: p.Size, Name: p.Name + " " + p.Version})
 				if err == nil {
-					var hit []bool
-					if hit, err = debextract.ScanDrops(bytes.NewReader(data), debextract.Options{UsrMerge: usrMerge, Drop: specs}); err == nil {
-						out[i] = matched(specs, hit)
-					}
+					out[i], err = debextract.ScanDropSpecs(bytes.NewReader(data), debextract.Options{UsrMerge: usrMerge, Drop: specs})
 				}
 				if err != nil {
 					return fmt.Errorf("scanning package %s %s (%s) for DROP: %w", p.Name, p.Version, p.URL, err)
@@ -108,17 +105,6 @@ func reuseScans(prev *debresolve.Lock, scan dropScanner) dropScanner {
 		}
 		return out, nil
 	}
-}
-
-// matched returns the specs whose hit is set.
-func matched(specs []string, hit []bool) []string {
-	var out []string
-	for i, ok := range hit {
-		if ok {
-			out = append(out, specs[i])
-		}
-	}
-	return out
 }
 
 // scanInExec is the dropScanner of the lock target: one helper step scans

@@ -307,15 +307,9 @@ func scanOne(p string, opt debextract.Options) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	hit, err := debextract.ScanDrops(f, opt)
+	specs, err := debextract.ScanDropSpecs(f, opt)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	specs := []string{}
-	for i, ok := range hit {
-		if ok {
-			specs = append(specs, opt.Drop[i])
-		}
 	}
 	return specs, nil
 }
