@@ -108,9 +108,10 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 	if b.epoch, b.fixed, err = buildEpoch(b.bc.BuildArgs); err != nil {
 		return nil, err
 	}
-	if b.helper, err = b.helperTool(); err != nil {
+	if b.self, err = b.frontendImage(); err != nil {
 		return nil, err
 	}
+	b.helper = llbgen.HelperTool(*b.self)
 	if err := b.layerOptions(ctx); err != nil {
 		return nil, err
 	}
@@ -402,19 +403,19 @@ func (b *builder) layerOptions(ctx context.Context) error {
 	return nil
 }
 
-// helperTool is the extraction helper of the frontend image.
-func (b *builder) helperTool() (llbgen.Tool, error) {
-	cf, ok := b.c.(currentFrontend)
-	if ok {
+// frontendImage is the image this frontend runs from: its extraction
+// helper and its own binary (the resolve step) run in build steps.
+func (b *builder) frontendImage() (*llb.State, error) {
+	if cf, ok := b.c.(currentFrontend); ok {
 		self, err := cf.CurrentFrontend()
 		if err != nil {
-			return llbgen.Tool{}, err
+			return nil, err
 		}
 		if self != nil {
-			return llbgen.HelperTool(*self), nil
+			return self, nil
 		}
 	}
-	return llbgen.Tool{}, fmt.Errorf("the extraction helper is not available: run this frontend as an image through `# syntax=` or --frontend gateway.v0")
+	return nil, fmt.Errorf("the extraction helper is not available: run this frontend as an image through `# syntax=` or --frontend gateway.v0")
 }
 
 // evalStages applies every stage's instructions in order.

@@ -144,16 +144,15 @@ var lockHint = fmt.Sprintf("rewrite it with `docker buildx build --target=%s -o 
 // error located on the stage that says how the lock is stale.
 func lockedClosure(lock *debresolve.Lock, st *Stage, s *stageState, p *stagePlan, arch string) (*debresolve.Closure, error) {
 	key := stageKey(st)
-	hint := lockHint
 	ls := lock.Stage(key)
 	if ls == nil {
-		return nil, errAt(s.FromRanges, "%s is stale: it has no stage %q; %s", debresolve.LockFileName, key, hint)
+		return nil, errAt(s.FromRanges, "%s is stale: it has no stage %q; %s", debresolve.LockFileName, key, lockHint)
 	}
 	if d := p.inputs.Diff(ls.Inputs); d != "" {
-		return nil, errAt(s.FromRanges, "%s is stale for stage %q: %s; %s", debresolve.LockFileName, key, d, hint)
+		return nil, errAt(s.FromRanges, "%s is stale for stage %q: %s; %s", debresolve.LockFileName, key, d, lockHint)
 	}
 	if len(ls.Sources) != len(p.sources) {
-		return nil, errAt(s.FromRanges, "%s is stale for stage %q: it has %d sources, the stage %d; %s", debresolve.LockFileName, key, len(ls.Sources), len(p.sources), hint)
+		return nil, errAt(s.FromRanges, "%s is stale for stage %q: it has %d sources, the stage %d; %s", debresolve.LockFileName, key, len(ls.Sources), len(p.sources), lockHint)
 	}
 	la := ls.Arch(arch)
 	if la == nil {
@@ -161,7 +160,7 @@ func lockedClosure(lock *debresolve.Lock, st *Stage, s *stageState, p *stagePlan
 		for _, a := range ls.Archs {
 			have = append(have, a.Arch)
 		}
-		return nil, errAt(s.FromRanges, "%s is stale for stage %q: it has no closure for %s (only %s); %s", debresolve.LockFileName, key, arch, strings.Join(have, ", "), hint)
+		return nil, errAt(s.FromRanges, "%s is stale for stage %q: it has no closure for %s (only %s); %s", debresolve.LockFileName, key, arch, strings.Join(have, ", "), lockHint)
 	}
 	cl, err := la.Closure(p.sources)
 	if err != nil {
@@ -240,10 +239,8 @@ type lockState struct {
 	planMu   sync.Mutex
 	plans    map[*Stage]*stagePlan
 
-	// self is the frontend image (nil when the frontend does not run
-	// from one): the resolve ExecOp runs its binary.
-	selfOnce sync.Once
-	self     *llb.State
+	// self is the frontend image: the resolve ExecOp runs its binary.
+	self *llb.State
 }
 
 // lockFile is the outcome of reading Distrofile.lock.

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,16 +60,8 @@ func resolveInProcess(ctx context.Context, c *debresolve.Client, name string, li
 }
 
 // resolverFunc returns how this build resolves: in a cached ExecOp of the
-// frontend's own binary when the frontend runs from an image, else in
-// process.
+// frontend's own binary (b.self), else in process.
 func (b *builder) resolverFunc(noCache bool) resolveFunc {
-	b.selfOnce.Do(func() {
-		if cf, ok := b.c.(currentFrontend); ok {
-			if self, err := cf.CurrentFrontend(); err == nil && self != nil {
-				b.self = self
-			}
-		}
-	})
 	if b.self == nil || len(b.bc.BuildPlatforms) == 0 {
 		return resolveInProcess
 	}
@@ -210,7 +203,7 @@ func ResolveMain(args []string, log io.Writer) error {
 		}
 	}
 	var req debresolve.ResolveRequest
-	dec := json.NewDecoder(strings.NewReader(string(reqData)))
+	dec := json.NewDecoder(bytes.NewReader(reqData))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return fmt.Errorf("request: %w", err)
@@ -356,8 +349,12 @@ func resolveName(stage, arch string, roots []string) string {
 	return fmt.Sprintf("[distrofile] resolve stage %s %s: %d %s (%s)", stage, arch, len(roots), n, list)
 }
 
-// isResolverError reports whether err is about the request, not a mirror.
-func isResolverError(err error) bool {
+// resolverErr returns the resolver error err carries (about the request,
+// not a mirror), or nil.
+func resolverErr(err error) error {
 	var re *resolverError
-	return errors.As(err, &re)
+	if errors.As(err, &re) {
+		return re.err
+	}
+	return nil
 }

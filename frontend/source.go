@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -249,7 +248,7 @@ func resolvePlan(ctx context.Context, c *debresolve.Client, run resolveFunc, p *
 	c = p.client(c)
 	r, err := resolveSources(ctx, c, run, name, p, srcs, pos, arch, req)
 	errs := []string{}
-	for i := 0; err != nil && !isResolverError(err) && i < len(p.fallbacks); i++ {
+	for i := 0; err != nil && resolverErr(err) == nil && i < len(p.fallbacks); i++ {
 		// The distribution's sources come first in srcs: try them on the
 		// next mirror; an index set is never mixed from several mirrors.
 		errs = append(errs, fmt.Sprintf("%s: %v", p.mirrors[i], err))
@@ -260,9 +259,8 @@ func resolvePlan(ctx context.Context, c *debresolve.Client, run resolveFunc, p *
 		r, err = resolveSources(ctx, c, run, name, p, alt, pos, arch, req)
 	}
 	if err != nil {
-		var re *resolverError
-		if errors.As(err, &re) {
-			return nil, &LocatedError{Err: re.err, Ranges: rootRanges(re.err, s.Roots)}
+		if re := resolverErr(err); re != nil {
+			return nil, &LocatedError{Err: re, Ranges: rootRanges(re, s.Roots)}
 		}
 		if len(errs) > 0 {
 			return nil, errAt(s.FromRanges, "every MIRROR failed:\n  %s\n  %s: %v", strings.Join(errs, "\n  "), p.mirrors[len(p.mirrors)-1], err)
