@@ -20,8 +20,9 @@ RUN --mount=type=bind,target=. --mount=type=cache,target=/root/.cache/go-build -
 # (hack/build-helper), so it needs a C toolchain, liblzma.a and libc.a for
 # the target platform. This stage runs on the target platform (emulated
 # for a foreign one): the golang image has gcc and libc6-dev, and apt adds
-# the target's liblzma-dev. That is simpler than a cross gcc with foreign
-# -dev packages; the helper is small, so emulation costs little.
+# the target's liblzma-dev (5.8 on trixie: hack/liblzma then has nothing to
+# build). That is simpler than a cross gcc with foreign -dev packages; the
+# helper is small, so emulation costs little.
 FROM golang:${GO_VERSION} AS helper
 RUN apt-get update && apt-get install -y --no-install-recommends liblzma-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -87,7 +87,8 @@ func main() {
 const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
-       distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR`
+       distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
+       distrofile-extract --version`
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("distrofile-extract", flag.ContinueOnError)
@@ -96,6 +97,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums for each package")
 	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
 	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
+	version := fs.Bool("version", false, "print the xz decoder this build uses, e.g. \"xz: liblzma 5.8.1\"")
 	scan := fs.Bool("scan-drops", false, "write OUTDIR/"+DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
 	var caRoot []string
 	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
@@ -116,6 +118,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *version {
+		_, err := fmt.Fprintf(stdout, "xz: %s\n", debextract.XZDecoder())
 		return err
 	}
 	opt := debextract.Options{UsrMerge: *usrMerge, DpkgStatus: *dpkgStatus, Drop: drop}

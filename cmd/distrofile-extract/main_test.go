@@ -52,6 +52,26 @@ func TestStatic(t *testing.T) {
 	}
 }
 
+// TestReleasedDecoder: the helper as released decodes xz with liblzma 5.8
+// or later, which is a third faster than 5.4 (hack/liblzma); a build
+// linked against an older system liblzma fails here.
+func TestReleasedDecoder(t *testing.T) {
+	if !strings.HasPrefix(debextract.XZDecoder(), "liblzma") {
+		t.Skip("pure-Go build: run with -tags liblzma (hack/test does)")
+	}
+	out, stderr, code := runCmd(t, build(t), "--version")
+	var major, minor, patch int
+	if code != 0 {
+		t.Fatalf("--version: exit %d: %s", code, stderr)
+	}
+	if _, err := fmt.Sscanf(out, "xz: liblzma %d.%d.%d", &major, &minor, &patch); err != nil {
+		t.Fatalf("--version printed %q: %v", out, err)
+	}
+	if major < 5 || major == 5 && minor < 8 {
+		t.Errorf("the helper links liblzma %d.%d.%d; want 5.8 or later (hack/liblzma)", major, minor, patch)
+	}
+}
+
 func TestCommand(t *testing.T) {
 	bin := build(t)
 	dir := t.TempDir()
