@@ -10,9 +10,12 @@ import (
 	"math"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/distrofile/distrofile/debextract/cacerts"
 )
 
 // Default limits, used when the corresponding Options field is zero.
@@ -46,7 +49,15 @@ var (
 	ErrConflict = errors.New("conflicting entry")
 	// ErrLimit reports a size limit exceeded.
 	ErrLimit = errors.New("size limit exceeded")
+	// ErrCAFiles reports an entry that update-ca-certificates would read
+	// from a package that Options.CAOwners does not allow to ship it.
+	ErrCAFiles = errors.New("a file that update-ca-certificates reads, outside the CA bundle's packages")
 )
+
+// ExitCAFiles is the exit status of the extraction helper
+// (cmd/distrofile-extract) for an ErrCAFiles error: the frontend tells it
+// from other failures and builds the CA bundle from every layer instead.
+const ExitCAFiles = 3
 
 // Options control an extraction. The zero value extracts the package as
 // shipped, with the default size limits.
@@ -81,6 +92,15 @@ type Options struct {
 	// paths, after UsrMerge. See the package documentation for hard links
 	// and for what Result reports.
 	Drop []string
+	// CAOwners, when not nil, names the packages whose layers the step
+	// that writes the CA bundle reads (the frontend gives
+	// ca-certificates): an entry that the bundle depends on
+	// (cacerts.Reads) is an ErrCAFiles error when any other package ships
+	// it, and when one of these ships it as a symbolic link (its target
+	// may lie in another package) or in place of a parent directory.
+	// Dropped entries do not count. The frontend then builds the bundle
+	// from every layer instead, as update-ca-certificates would see them.
+	CAOwners []string
 }
 
 // Skipped describes an entry that was deliberately not written.
@@ -676,6 +696,9 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 	if x.scan != nil {
 		return nil
 	}
+	if err := x.caGuard("/"+p, h.Typeflag); err != nil {
+		return err
+	}
 	switch h.Typeflag {
 	case tar.TypeDir:
 		if err := x.t.dir(p, md); err != nil {
@@ -714,6 +737,25 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		return fmt.Errorf("%w: unsupported tar entry type %q", ErrFormat, h.Typeflag)
 	}
 	return nil
+}
+
+// caGuard enforces Options.CAOwners for the entry of type typ at the
+// absolute path p.
+func (x *extractor) caGuard(p string, typ byte) error {
+	if x.opt.CAOwners == nil || typ == tar.TypeDir || !cacerts.Reads(p) {
+		return nil
+	}
+	if slices.Contains(x.opt.CAOwners, x.res.Package) && typ != tar.TypeSymlink {
+		for _, d := range []string{cacerts.CertsDir, cacerts.LocalCertsDir, cacerts.EtcCertsDir} {
+			if strings.HasPrefix(p, d+"/") {
+				return nil
+			}
+		}
+		if p == cacerts.ConfPath {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: package %s ships %s", ErrCAFiles, x.res.Package, p)
 }
 
 // linkTarget is where a hard link entry's target is in the tree: cleaned,

@@ -1118,3 +1118,58 @@ func mustTar(t *testing.T, es ...debtest.Entry) []byte {
 	}
 	return b
 }
+
+// TestCAOwners: with Options.CAOwners, only the named packages may ship
+// what update-ca-certificates reads, and those only as regular files (or
+// hard links) inside its directories; directories, dropped entries and
+// other paths are never refused.
+func TestCAOwners(t *testing.T) {
+	cert := "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"
+	for _, tc := range []struct {
+		name    string
+		pkg     string
+		owners  []string
+		drop    []string
+		entries []debtest.Entry
+		refused string // the path in the ErrCAFiles error, "" for none
+	}{
+		{"no guard", "corp-ca", nil, nil, []debtest.Entry{debtest.File("./usr/share/ca-certificates/corp/a.crt", 0644, cert)}, ""},
+		{"other package, certificate", "corp-ca", []string{"ca-certificates"}, nil,
+			[]debtest.Entry{debtest.File("./usr/share/ca-certificates/corp/a.crt", 0644, cert)}, "/usr/share/ca-certificates/corp/a.crt"},
+		{"other package, local certificate", "corp-ca", []string{"ca-certificates"}, nil,
+			[]debtest.Entry{debtest.File("./usr/local/share/ca-certificates/a.crt", 0644, cert)}, "/usr/local/share/ca-certificates/a.crt"},
+		{"other package, /etc/ssl/certs", "corp-ca", []string{}, nil,
+			[]debtest.Entry{debtest.File("./etc/ssl/certs/corp.pem", 0644, cert)}, "/etc/ssl/certs/corp.pem"},
+		{"other package, configuration", "corp-ca", []string{"ca-certificates"}, nil,
+			[]debtest.Entry{debtest.File("./etc/ca-certificates.conf", 0644, "corp/a.crt\n")}, "/etc/ca-certificates.conf"},
+		{"other package, link in place of a parent", "corp-ca", []string{"ca-certificates"}, nil,
+			[]debtest.Entry{debtest.Symlink("./etc/ssl", "/opt/ssl")}, "/etc/ssl"},
+		{"other package, directories only", "openssl", []string{"ca-certificates"}, nil,
+			[]debtest.Entry{debtest.Dir("./etc/ssl/certs", 0755), debtest.File("./etc/ssl/openssl.cnf", 0644, "x")}, ""},
+		{"other package, dropped", "corp-ca", []string{"ca-certificates"}, []string{"/usr/share/ca-certificates/**"},
+			[]debtest.Entry{debtest.File("./usr/share/ca-certificates/corp/a.crt", 0644, cert)}, ""},
+		{"owner, certificate and hard link", "ca-certificates", []string{"ca-certificates"}, nil, []debtest.Entry{
+			debtest.File("./usr/share/ca-certificates/mozilla/a.crt", 0644, cert),
+			debtest.Hardlink("./usr/share/ca-certificates/mozilla/b.crt", "./usr/share/ca-certificates/mozilla/a.crt"),
+		}, ""},
+		{"owner, symbolic link", "ca-certificates", []string{"ca-certificates"}, nil,
+			[]debtest.Entry{debtest.Symlink("./usr/share/ca-certificates/mozilla/a.crt", "/opt/a.crt")}, "/usr/share/ca-certificates/mozilla/a.crt"},
+		{"owner, file in place of a parent", "ca-certificates", []string{"ca-certificates"}, nil,
+			[]debtest.Entry{debtest.File("./usr/local/share", 0644, "x")}, "/usr/local/share"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			d := debtest.Deb{Control: debtest.Control(tc.pkg, "1.0-1", "all"), Entries: debtest.WithParents(tc.entries)}
+			_, err := e.extract(t, d, Options{CAOwners: tc.owners, Drop: tc.drop})
+			if tc.refused == "" {
+				if err != nil {
+					t.Fatalf("Extract: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrCAFiles) || !strings.Contains(err.Error(), "package "+tc.pkg+" ships "+tc.refused) {
+				t.Fatalf("Extract: %v; want ErrCAFiles for %s", err, tc.refused)
+			}
+		})
+	}
+}

@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
+	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/llbgen"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -81,6 +83,7 @@ type builder struct {
 	lockState
 
 	mu           sync.Mutex
+	caAll        bool // CA bundles read every package layer (see solveImage)
 	built        map[string]*stageResult
 	packages     map[string][]llbgen.Package // "<stage index>/<platform>" -> packages, for the SBOM
 	resolveSteps map[string]llb.State        // resolve step name -> its output
@@ -133,24 +136,7 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 		if platform != nil {
 			p = *platform
 		}
-		st, img, err := b.stage(ctx, target, p)
-		if err != nil {
-			return nil, err
-		}
-		def, err := st.Marshal(ctx, llb.Platform(p))
-		if err != nil {
-			return nil, err
-		}
-		// Evaluate: the build starts now, while the frontend is still
-		// running, not after it has returned and BuildKit has taken the
-		// result over (35-45 ms later in a cold build's timeline). The
-		// result stays lazy: a layer found in a --cache-from registry is
-		// still not pulled unless the export needs it.
-		r, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: true})
-		if err != nil {
-			return nil, err
-		}
-		ref, err := r.SingleRef()
+		ref, img, err := b.solveImage(ctx, target, p)
 		if err != nil {
 			return nil, err
 		}
@@ -166,6 +152,62 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 		}
 	}
 	return rb.Finalize()
+}
+
+// solveImage builds target for platform p and starts its solve. When an
+// extraction finds a package other than ca-certificates shipping what
+// update-ca-certificates reads (see llbgen.Build), it builds again with
+// every CA bundle read from all the package layers.
+func (b *builder) solveImage(ctx context.Context, target *Stage, p ocispecs.Platform) (client.Reference, *dockerspec.DockerOCIImage, error) {
+	for {
+		b.mu.Lock()
+		all := b.caAll
+		b.mu.Unlock()
+		st, img, err := b.stage(ctx, target, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		def, err := st.Marshal(ctx, llb.Platform(p))
+		if err != nil {
+			return nil, nil, err
+		}
+		// Evaluate: the build starts now, while the frontend is still
+		// running, not after it has returned and BuildKit has taken the
+		// result over (35-45 ms later in a cold build's timeline). The
+		// result stays lazy: a layer found in a --cache-from registry is
+		// still not pulled unless the export needs it.
+		r, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: true})
+		if err != nil {
+			if !all && caFilesError(err) {
+				b.readCAFromAllLayers(ctx)
+				continue
+			}
+			return nil, nil, err
+		}
+		ref, err := r.SingleRef()
+		return ref, img, err
+	}
+}
+
+// caFilesError says whether err is an extraction's refusal of a package
+// that ships what update-ca-certificates reads (debextract.ExitCAFiles).
+func caFilesError(err error) bool {
+	var ee *gatewaypb.ExitError
+	return errors.As(err, &ee) && ee.ExitCode == debextract.ExitCAFiles
+}
+
+// readCAFromAllLayers makes every stage built from now on read all its
+// package layers for the CA bundle, and forgets the stages built so far.
+func (b *builder) readCAFromAllLayers(ctx context.Context) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.caAll {
+		return
+	}
+	b.caAll = true
+	b.built = map[string]*stageResult{}
+	b.src.Warn(ctx, "a package other than ca-certificates ships files that update-ca-certificates reads (the failed extraction above names it): "+
+		"building again with the CA bundle read from every package layer, after the last extraction", client.WarnOpts{Level: 1})
 }
 
 // stage returns the root and image config of st for platform p, building
@@ -227,6 +269,9 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		CACertificates: installed["ca-certificates"], Resolved: b.resolveStep(st, s, arch)}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
 		MaxLayers: b.maxLayers, NoMerge: b.noMerge, NoContentHash: b.noHash, IgnoreCache: b.bc.IsNoCache(st.Name)}
+	b.mu.Lock()
+	opt.CAFromAllLayers = b.caAll
+	b.mu.Unlock()
 	if b.fixed {
 		opt.MaxMTime = b.epoch
 	}

@@ -116,6 +116,17 @@ type ExtractOptions struct {
 	// (--no-cache). Fetches pinned by sha256 stay cached: their content
 	// cannot differ.
 	IgnoreCache bool
+	// CAFromAllLayers makes the step that writes the CA bundle read every
+	// package layer, as update-ca-certificates reads the whole root. By
+	// default (see Build) it reads ca-certificates' layer alone, and every
+	// extraction refuses a package that ships what update-ca-certificates
+	// reads otherwise (debextract.Options.CAOwners, exit status
+	// debextract.ExitCAFiles): the frontend then builds again with this set.
+	CAFromAllLayers bool
+
+	// caOwners, when not nil, is passed to every extraction as
+	// --ca-owners (set by Build).
+	caOwners []string
 }
 
 // Package is a resolved package with the LLB constraints (source location)
@@ -178,6 +189,9 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 	}
 	for _, d := range opt.unitDrops(layers) {
 		args = append(args, "--drop="+d)
+	}
+	if opt.caOwners != nil {
+		args = append(args, "--ca-owners="+strings.Join(opt.caOwners, ","))
 	}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),

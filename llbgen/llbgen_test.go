@@ -500,62 +500,88 @@ func TestExtractUnit(t *testing.T) {
 	}
 }
 
-// TestCACertificatesReadsLayers: update-ca-certificates reads every package
+// TestCACertificatesReadsLayers: the CA bundle's step reads ca-certificates'
 // layer and the COPYs, each mounted by itself (no merge to materialise),
-// bottom first.
+// bottom first, and every extraction refuses what it would miss
+// (--ca-owners); with CAFromAllLayers it reads every package layer, and no
+// extraction refuses anything.
 func TestCACertificatesReadsLayers(t *testing.T) {
-	p := testPlan()
-	p.CACertificates = true
-	p.Files = append(p.Files, File{Kind: KindCopy, Path: "/usr/local/share/ca-certificates/my.crt", From: llb.Local("context"), Srcs: []string{"/my.crt"}})
-	root, _, err := Build(p, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, NoContentHash: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := root.Marshal(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, dt := range def.Def {
-		var op pb.Op
-		if err := op.UnmarshalVT(dt); err != nil {
-			t.Fatal(err)
-		}
-		e := op.GetExec()
-		if e == nil || !slices.Contains(e.Meta.Args, "--tar") {
-			continue
-		}
-		found = true
-		var roots, mounts []string
-		for _, a := range e.Meta.Args {
-			if r, ok := strings.CutPrefix(a, "--ca-certificates-root="); ok {
-				roots = append(roots, r)
+	for _, all := range []bool{false, true} {
+		t.Run(fmt.Sprintf("CAFromAllLayers=%v", all), func(t *testing.T) {
+			p := testPlan()
+			p.CACertificates = true
+			p.Packages = append(p.Packages, Package{Package: &debresolve.Package{Name: "ca-certificates", Version: "20250419", Architecture: "all",
+				URL: "http://m.invalid/debian/pool/main/c/ca-certificates/ca-certificates_20250419_all.deb", SHA256: strings.Repeat("c", 64)}})
+			p.Files = append(p.Files, File{Kind: KindCopy, Path: "/usr/local/share/ca-certificates/my.crt", From: llb.Local("context"), Srcs: []string{"/my.crt"}})
+			root, _, err := Build(p, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+				NoContentHash: true, CAFromAllLayers: all})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		for _, m := range e.Mounts {
-			if strings.HasPrefix(m.Dest, "/root/") {
-				mounts = append(mounts, m.Dest)
-				if !m.Readonly || m.ContentCache != pb.MountContentCache_OFF {
-					t.Errorf("%s: readonly %v, content cache %v", m.Dest, m.Readonly, m.ContentCache)
+			def, err := root.Marshal(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := func(dgst digest.Digest) string { return def.Metadata[dgst].Description["llb.customname"] }
+			found, extractions := false, 0
+			for _, dt := range def.Def {
+				var op pb.Op
+				if err := op.UnmarshalVT(dt); err != nil {
+					t.Fatal(err)
+				}
+				e := op.GetExec()
+				if e == nil {
+					continue
+				}
+				if owners := slices.Contains(e.Meta.Args, "--ca-owners=ca-certificates"); slices.Contains(e.Meta.Args, "--dpkg-status") {
+					extractions++
+					if owners == all {
+						t.Errorf("extraction %v: --ca-owners=ca-certificates %v, want %v", e.Meta.Args, owners, !all)
+					}
+				}
+				if !slices.Contains(e.Meta.Args, "--tar") {
+					continue
+				}
+				found = true
+				var roots, mounts, from []string
+				for _, a := range e.Meta.Args {
+					if r, ok := strings.CutPrefix(a, "--ca-certificates-root="); ok {
+						roots = append(roots, r)
+					}
+				}
+				for _, m := range e.Mounts {
+					if strings.HasPrefix(m.Dest, "/root/") {
+						mounts = append(mounts, m.Dest)
+						from = append(from, name(digest.Digest(op.Inputs[m.Input].Digest)))
+						if !m.Readonly || m.ContentCache != pb.MountContentCache_OFF {
+							t.Errorf("%s: readonly %v, content cache %v", m.Dest, m.Readonly, m.ContentCache)
+						}
+					}
+				}
+				want := []string{"/root/0", "/root/1"} // ca-certificates and the COPYs
+				if all {
+					want = []string{"/root/0", "/root/1", "/root/2", "/root/3"}
+				}
+				if !reflect.DeepEqual(roots, want) || !reflect.DeepEqual(mounts, want) {
+					t.Errorf("roots %q, mounts %q, want %q", roots, mounts, want)
+				}
+				if !all && (!strings.Contains(from[0], "ca-certificates") || strings.Contains(from[0], "perl") || !strings.Contains(from[1], "COPY")) {
+					t.Errorf("the CA step reads %q", from)
 				}
 			}
-		}
-		// Two packages and the COPYs.
-		if want := []string{"/root/0", "/root/1", "/root/2"}; !reflect.DeepEqual(roots, want) || !reflect.DeepEqual(mounts, want) {
-			t.Errorf("roots %q, mounts %q, want %q", roots, mounts, want)
-		}
-	}
-	if !found {
-		t.Fatal("no generated-files ExecOp")
-	}
-	merges := 0
-	for _, dt := range def.Def {
-		var op pb.Op
-		if err := op.UnmarshalVT(dt); err == nil && op.GetMerge() != nil {
-			merges++
-		}
-	}
-	if merges != 1 {
-		t.Errorf("%d merges, want only the image's", merges)
+			if !found || extractions == 0 {
+				t.Fatalf("generated-files ExecOp %v, %d extractions", found, extractions)
+			}
+			merges := 0
+			for _, dt := range def.Def {
+				var op pb.Op
+				if err := op.UnmarshalVT(dt); err == nil && op.GetMerge() != nil {
+					merges++
+				}
+			}
+			if merges != 1 {
+				t.Errorf("%d merges, want only the image's", merges)
+			}
+		})
 	}
 }

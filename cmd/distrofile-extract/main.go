@@ -50,8 +50,14 @@
 // Distrofile.lock, so that a build passes each extraction only the DROP
 // specifications that change its packages.
 //
+// With --ca-owners=NAME,... (empty: none), a package not named there that
+// ships what update-ca-certificates reads is an error
+// (debextract.Options.CAOwners): the frontend then knows that the CA
+// bundle's step must read every layer, not those packages' alone.
+//
 // On failure it prints "distrofile-extract: <error>" on standard error and
-// exits 1. The extraction policy is that of package debextract.
+// exits 1, or debextract.ExitCAFiles for that error. The extraction policy is that of
+// package debextract.
 package main
 
 import (
@@ -65,6 +71,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,11 +87,14 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "distrofile-extract: %v\n", err)
+		if errors.Is(err, debextract.ErrCAFiles) {
+			os.Exit(debextract.ExitCAFiles)
+		}
 		os.Exit(1)
 	}
 }
 
-const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
        distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
@@ -102,6 +112,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	var caRoot []string
 	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
 		caRoot = append(caRoot, s)
+		return nil
+	})
+	var caOwners []string
+	fs.Func("ca-owners", "only these packages (comma-separated; empty: none) may ship what update-ca-certificates reads", func(s string) error {
+		caOwners = []string{}
+		for _, n := range strings.Split(s, ",") {
+			if n != "" {
+				caOwners = append(caOwners, n)
+			}
+		}
 		return nil
 	})
 	maxMTime := fs.Int64("max-mtime", -1, "clamp modification times to this Unix time (e.g. SOURCE_DATE_EPOCH); negative: no clamping")
@@ -124,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "xz: %s\n", debextract.XZDecoder())
 		return err
 	}
-	opt := debextract.Options{UsrMerge: *usrMerge, DpkgStatus: *dpkgStatus, Drop: drop}
+	opt := debextract.Options{UsrMerge: *usrMerge, DpkgStatus: *dpkgStatus, Drop: drop, CAOwners: caOwners}
 	if *maxMTime >= 0 {
 		opt.MaxMTime = time.Unix(*maxMTime, 0)
 	}
@@ -132,9 +152,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("--tar, --ca-certificates and --scan-drops exclude each other")
 	}
-	if (*plainTar || *caCerts) && (*usrMerge || *dpkgStatus || len(drop) > 0) {
+	if (*plainTar || *caCerts) && (*usrMerge || *dpkgStatus || len(drop) > 0 || caOwners != nil) {
 		fs.Usage()
-		return errors.New("--usrmerge, --dpkg-status and --drop apply to packages only")
+		return errors.New("--usrmerge, --dpkg-status, --drop and --ca-owners apply to packages only")
 	}
 	switch {
 	case *plainTar || *caCerts:

@@ -472,3 +472,36 @@ func TestCACertificates(t *testing.T) {
 		t.Errorf("without --tar: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestCAOwnersExit: a package that --ca-owners does not name and that ships
+// a certificate where update-ca-certificates reads fails the run with
+// debextract.ExitCAFiles, which the frontend tells from other failures; named, it is
+// extracted.
+func TestCAOwnersExit(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	deb := filepath.Join(dir, "corp.deb")
+	d := debtest.Deb{
+		Control: debtest.Control("corp-ca", "1.0", "all"),
+		Entries: debtest.WithParents([]debtest.Entry{debtest.File("./usr/local/share/ca-certificates/corp.crt", 0644, "x")}),
+	}
+	if err := os.WriteFile(deb, d.MustBytes(), 0644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		owners string
+		code   int
+	}{{"--ca-owners=", debextract.ExitCAFiles}, {"--ca-owners=ca-certificates", debextract.ExitCAFiles}, {"--ca-owners=ca-certificates,corp-ca", 0}} {
+		out := filepath.Join(dir, strings.TrimPrefix(tc.owners, "--ca-owners="))
+		if err := os.MkdirAll(out, 0755); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := runCmd(t, bin, tc.owners, deb, out)
+		if code != tc.code {
+			t.Errorf("%s: exit %d (%s), want %d", tc.owners, code, stderr, tc.code)
+		}
+		if code != 0 && !strings.Contains(stderr, "package corp-ca ships /usr/local/share/ca-certificates/corp.crt") {
+			t.Errorf("%s: stderr %q does not name the package and the path", tc.owners, stderr)
+		}
+	}
+}

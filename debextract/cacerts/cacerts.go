@@ -78,6 +78,22 @@ const (
 	ConfPath      = "/etc/ca-certificates.conf"
 )
 
+// Reads reports whether Build's result can depend on a non-directory
+// entry at the absolute, clean path p of an image root: anything under
+// CertsDir, LocalCertsDir or EtcCertsDir, ConfPath, or something other
+// than a directory in place of one of their parents (a symbolic link at
+// /etc/ssl moves /etc/ssl/certs). The extraction helper refuses such
+// entries from packages that the CA bundle's step does not read (see
+// debextract.Options.CAOwners).
+func Reads(p string) bool {
+	for _, d := range []string{CertsDir, LocalCertsDir, EtcCertsDir} {
+		if strings.HasPrefix(p, d+"/") || p == d || strings.HasPrefix(d, p+"/") {
+			return true
+		}
+	}
+	return p == ConfPath
+}
+
 // ConfHeader is the comment block the postinst writes at the top of a new
 // /etc/ca-certificates.conf.
 const ConfHeader = `# This file lists certificates that you wish to use or to ignore to be

@@ -1,0 +1,78 @@
+package examples
+
+import (
+	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distrofile/distrofile/internal/debtest"
+)
+
+// TestE2ECABundleOtherPackage: the CA bundle's step reads ca-certificates'
+// layer alone, so a package that ships a certificate beside it makes its
+// extraction fail; the frontend then builds again with the bundle read
+// from every layer, and the image has that certificate too, as
+// update-ca-certificates would have written it. Without such a package
+// the first build stands, with no warning.
+func TestE2ECABundleOtherPackage(t *testing.T) {
+	e := e2eEnv(t)
+	now, key, stamp := testArchiveKey(t)
+	caPEM, _ := testPKI(t)
+	corpPEM, _ := testPKI(t)
+	pkg := func(name, arch string, es ...debtest.Entry) repoPackage {
+		es = append(es, debtest.File("./usr/lib/"+name+"/stamp", 0o644, stamp))
+		return repoPackage{name, arch, debtest.Deb{Entries: debtest.WithParents(es)}}
+	}
+	a := signedRepo(t, now, key,
+		pkg("ca-certificates", "all", debtest.File("./usr/share/ca-certificates/mozilla/Test_Root.crt", 0o644, string(caPEM))),
+		pkg("corp-ca", "all", debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
+		pkg("gamma", "amd64"))
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+
+	const warning = "a package other than ca-certificates ships files that update-ca-certificates reads"
+	for _, tc := range []struct {
+		install string
+		want    [][]byte // the certificates of the bundle, in order
+	}{
+		{"ca-certificates gamma", [][]byte{caPEM}},
+		{"ca-certificates corp-ca gamma", [][]byte{corpPEM, caPEM}}, // corp/ sorts before mozilla/
+	} {
+		t.Run(tc.install, func(t *testing.T) {
+			dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL %s\n", srv.URL, tc.install))
+			withKeyring(t, dir, key)
+			out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=tar,dest=image.tar", ".")
+			if err != nil {
+				t.Fatalf("build: %v\n%s", err, out)
+			}
+			other := len(tc.want) > 1
+			if got := strings.Contains(out, warning); got != other {
+				t.Errorf("warning %v, want %v\n%s", got, other, out)
+			}
+			if got := strings.Contains(out, "package corp-ca ships /usr/share/ca-certificates/corp/Corp_Root.crt"); got != other {
+				t.Errorf("the refused extraction named corp-ca's certificate: %v, want %v\n%s", got, other, out)
+			}
+			hdrs, content := tarEntries(t, filepath.Join(dir, "image.tar"))
+			var bundle []byte
+			for _, c := range tc.want {
+				bundle = append(bundle, c...)
+			}
+			if got := content["/etc/ssl/certs/ca-certificates.crt"]; got != string(bundle) {
+				var n int
+				for rest := []byte(got); ; n++ {
+					var b *pem.Block
+					if b, rest = pem.Decode(rest); b == nil {
+						break
+					}
+				}
+				t.Errorf("the bundle holds %d certificates, want %d (or other bytes)", n, len(tc.want))
+			}
+			if _, ok := hdrs["/etc/ssl/certs/Corp_Root.pem"]; ok != other {
+				t.Errorf("etc/ssl/certs/Corp_Root.pem present: %v, want %v", ok, other)
+			}
+		})
+	}
+}
