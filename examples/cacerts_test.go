@@ -11,35 +11,39 @@ import (
 	"github.com/distrofile/distrofile/internal/debtest"
 )
 
-// TestE2ECABundleOtherPackage: the CA bundle's step reads ca-certificates'
-// layer alone, so a package that ships a certificate beside it makes its
+// TestE2ECABundleOtherPackage: the CA bundle's step reads the layers of
+// ca-certificates and of the packages that depend on it. A package that
+// ships a certificate without depending on ca-certificates makes its
 // extraction fail; the frontend then builds again with the bundle read
-// from every layer, and the image has that certificate too, as
-// update-ca-certificates would have written it. Without such a package
-// the first build stands, with no warning.
+// from every layer. Either way the image has every certificate, as
+// update-ca-certificates would have written it, and only the fallback
+// warns.
 func TestE2ECABundleOtherPackage(t *testing.T) {
 	e := e2eEnv(t)
 	now, key, stamp := testArchiveKey(t)
 	caPEM, _ := testPKI(t)
 	corpPEM, _ := testPKI(t)
-	pkg := func(name, arch string, es ...debtest.Entry) repoPackage {
+	pkg := func(name, arch string, fields []string, es ...debtest.Entry) repoPackage {
 		es = append(es, debtest.File("./usr/lib/"+name+"/stamp", 0o644, stamp))
-		return repoPackage{name, arch, debtest.Deb{Entries: debtest.WithParents(es)}}
+		return repoPackage{name, arch, debtest.Deb{Entries: debtest.WithParents(es)}, fields}
 	}
 	a := signedRepo(t, now, key,
-		pkg("ca-certificates", "all", debtest.File("./usr/share/ca-certificates/mozilla/Test_Root.crt", 0o644, string(caPEM))),
-		pkg("corp-ca", "all", debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
-		pkg("gamma", "amd64"))
+		pkg("ca-certificates", "all", nil, debtest.File("./usr/share/ca-certificates/mozilla/Test_Root.crt", 0o644, string(caPEM))),
+		pkg("corp-ca", "all", nil, debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
+		pkg("corp-ca-dep", "all", []string{"Depends: ca-certificates"}, debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
+		pkg("gamma", "amd64", nil))
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 
 	const warning = "a package other than ca-certificates ships files that update-ca-certificates reads"
 	for _, tc := range []struct {
-		install string
-		want    [][]byte // the certificates of the bundle, in order
+		install  string
+		want     [][]byte // the certificates of the bundle, in order
+		fallback bool
 	}{
-		{"ca-certificates gamma", [][]byte{caPEM}},
-		{"ca-certificates corp-ca gamma", [][]byte{corpPEM, caPEM}}, // corp/ sorts before mozilla/
+		{"ca-certificates gamma", [][]byte{caPEM}, false},
+		{"ca-certificates corp-ca gamma", [][]byte{corpPEM, caPEM}, true}, // corp/ sorts before mozilla/
+		{"corp-ca-dep gamma", [][]byte{corpPEM, caPEM}, false},
 	} {
 		t.Run(tc.install, func(t *testing.T) {
 			dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL %s\n", srv.URL, tc.install))
@@ -49,11 +53,11 @@ func TestE2ECABundleOtherPackage(t *testing.T) {
 				t.Fatalf("build: %v\n%s", err, out)
 			}
 			other := len(tc.want) > 1
-			if got := strings.Contains(out, warning); got != other {
-				t.Errorf("warning %v, want %v\n%s", got, other, out)
+			if got := strings.Contains(out, warning); got != tc.fallback {
+				t.Errorf("warning %v, want %v\n%s", got, tc.fallback, out)
 			}
-			if got := strings.Contains(out, "package corp-ca ships /usr/share/ca-certificates/corp/Corp_Root.crt"); got != other {
-				t.Errorf("the refused extraction named corp-ca's certificate: %v, want %v\n%s", got, other, out)
+			if got := strings.Contains(out, "package corp-ca ships /usr/share/ca-certificates/corp/Corp_Root.crt"); got != tc.fallback {
+				t.Errorf("the refused extraction named corp-ca's certificate: %v, want %v\n%s", got, tc.fallback, out)
 			}
 			hdrs, content := tarEntries(t, filepath.Join(dir, "image.tar"))
 			var bundle []byte

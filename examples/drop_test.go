@@ -21,10 +21,12 @@ import (
 )
 
 // repoPackage is a package of a loopback repository: its name and
-// architecture, and its .deb.
+// architecture, its .deb, and more fields of its index stanza
+// ("Depends: …").
 type repoPackage struct {
 	name, arch string
 	deb        debtest.Deb
+	fields     []string
 }
 
 // signedRepo returns an archive with the suite "stable" under "repo",
@@ -40,8 +42,8 @@ func signedRepo(t *testing.T, now time.Time, key *openpgp.Entity, pkgs ...repoPa
 		path := fmt.Sprintf("pool/main/%c/%s/%s_1.0-1_%s.deb", p.name[0], p.name, p.name, p.arch)
 		sum := sha256.Sum256(data)
 		a.Set("repo/"+path, data)
-		stanzas = append(stanzas, archivetest.Stanza(p.name, "1.0-1", "Architecture: "+p.arch, "Filename: "+path,
-			fmt.Sprintf("Size: %d", len(data)), "SHA256: "+hex.EncodeToString(sum[:])))
+		stanzas = append(stanzas, archivetest.Stanza(p.name, "1.0-1", append([]string{"Architecture: " + p.arch, "Filename: " + path,
+			fmt.Sprintf("Size: %d", len(data)), "SHA256: " + hex.EncodeToString(sum[:])}, p.fields...)...))
 	}
 	if err := a.AddSuite(archivetest.Suite{Root: "repo", Dist: "stable", Suite: "stable", Date: now.Add(-time.Hour), Key: key,
 		Packages: map[string]string{"main/amd64": strings.Join(stanzas, "\n")}}); err != nil {
@@ -67,7 +69,7 @@ func TestE2EDropIncremental(t *testing.T) {
 	}
 	pkg := func(name string, es ...debtest.Entry) repoPackage {
 		es = append(es, debtest.File("./usr/lib/"+name+"/blob", 0o644, big()), debtest.File("./usr/lib/"+name+"/stamp", 0o644, stamp))
-		return repoPackage{name, "amd64", debtest.Deb{DataCompression: "none", Entries: debtest.WithParents(es)}}
+		return repoPackage{name, "amd64", debtest.Deb{DataCompression: "none", Entries: debtest.WithParents(es)}, nil}
 	}
 	a := signedRepo(t, now, key,
 		pkg("alpha", debtest.File("./usr/share/man/man1/alpha.1.gz", 0o644, "man"), debtest.File("./usr/share/doc/alpha/changelog.gz", 0o644, "changes"),

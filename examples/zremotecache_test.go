@@ -29,7 +29,7 @@ func TestE2ERemoteCache(t *testing.T) {
 	for _, name := range []string{"hello", "world"} {
 		pkgs = append(pkgs, repoPackage{name, "all", debtest.Deb{Entries: debtest.WithParents([]debtest.Entry{
 			debtest.File("./usr/share/"+name+"/stamp", 0o644, stamp+"\n"),
-		})}})
+		})}, nil})
 	}
 	a := signedRepo(t, now, key, pkgs...)
 	var mu sync.Mutex

@@ -236,8 +236,9 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		return llb.State{}, nil, err
 	}
 	var pkgs []llbgen.Package
+	var caOwners []string
 	if len(s.Roots) > 0 {
-		if pkgs, err = b.resolve(ctx, st, s, arch); err != nil {
+		if pkgs, caOwners, err = b.resolve(ctx, st, s, arch); err != nil {
 			return llb.State{}, nil, err
 		}
 	}
@@ -266,7 +267,7 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		files = append(files, f.File)
 	}
 	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch,
-		CACertificates: installed["ca-certificates"], Resolved: b.resolveStep(st, s, arch)}
+		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, s, arch)}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
 		MaxLayers: b.maxLayers, NoMerge: b.noMerge, NoContentHash: b.noHash, IgnoreCache: b.bc.IsNoCache(st.Name)}
 	b.mu.Lock()
@@ -300,17 +301,31 @@ func stageUsrMerge(s *stageState, args map[string]string) (bool, error) {
 
 // resolve returns the stage's package closure (from Distrofile.lock, or
 // resolved from the stage's sources; see lock.go).
-func (b *builder) resolve(ctx context.Context, st *Stage, s *stageState, arch string) ([]llbgen.Package, error) {
+func (b *builder) resolve(ctx context.Context, st *Stage, s *stageState, arch string) ([]llbgen.Package, []string, error) {
 	cl, err := b.closure(ctx, st, s, arch)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	origin := rootOrigins(cl, s.Roots)
 	out := make([]llbgen.Package, 0, len(cl.Packages))
 	for _, p := range cl.Packages {
 		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}})
 	}
-	return out, nil
+	return out, caOwners(cl), nil
+}
+
+// caOwners lists ca-certificates and the packages of cl that depend on it
+// (llbgen.Plan.CAOwners): a package that ships a certificate for
+// update-ca-certificates depends on ca-certificates as a rule, since its
+// maintainer script runs it.
+func caOwners(cl *debresolve.Closure) []string {
+	owners := []string{llbgen.CACertificatesPackage}
+	for _, p := range cl.Packages {
+		if slices.Contains(cl.Edges[p.Name], llbgen.CACertificatesPackage) {
+			owners = append(owners, p.Name)
+		}
+	}
+	return owners
 }
 
 // loc is the source-map constraint for ranges.

@@ -40,6 +40,11 @@ type Plan struct {
 	// CACertificates adds what update-ca-certificates would write to the
 	// generated-files layer (set when ca-certificates is installed).
 	CACertificates bool
+	// CAOwners are the packages whose layers the CA bundle's step reads
+	// (see Build): ca-certificates and the packages that depend on it, as
+	// a package that ships a certificate for update-ca-certificates does.
+	// Nil means ca-certificates alone.
+	CAOwners []string
 	// Resolved is the output of the build step that resolved Packages (an
 	// unlocked build), nil when they came from the lock. The
 	// generated-files step mounts it, unused, so that the step is part of
@@ -59,15 +64,20 @@ const CACertificatesPackage = "ca-certificates"
 // With plan.CACertificates, the generated-files step also writes the CA
 // bundle. In Debian (bookworm, trixie and sid, every component's Contents)
 // no package but ca-certificates ships anything that
-// update-ca-certificates reads, so the step reads ca-certificates' layer
-// (and the COPYs) alone and runs as soon as that one is extracted, not
-// after the last extraction (examples/perl, cold: 0.09 s less). Every
-// extraction checks that assumption for its packages
-// (debextract.Options.CAOwners) and fails with debextract.ExitCAFiles when
-// it does not hold; the frontend then builds with opt.CAFromAllLayers.
+// update-ca-certificates reads, so the step reads the layers of
+// plan.CAOwners (and the COPYs) alone and runs as soon as those are
+// extracted, not after the last extraction (examples/perl, cold: 0.09 s
+// less). Every extraction checks that assumption for its packages
+// (--ca-owners: debextract.Options.CAOwners, given the owners among the
+// step's own packages, so that its cache key does not depend on the
+// others) and fails with debextract.ExitCAFiles when it does not hold; the
+// frontend then builds with opt.CAFromAllLayers.
 func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage, error) {
 	if plan.CACertificates && !opt.CAFromAllLayers {
-		opt.caOwners = []string{CACertificatesPackage}
+		opt.caOwners = plan.CAOwners
+		if opt.caOwners == nil {
+			opt.caOwners = []string{CACertificatesPackage}
+		}
 	}
 	groups := GroupPackages(plan.Packages, opt.MaxLayers)
 	layers := make([]llb.State, len(groups), len(groups)+1)

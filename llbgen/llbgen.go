@@ -124,8 +124,9 @@ type ExtractOptions struct {
 	// debextract.ExitCAFiles): the frontend then builds again with this set.
 	CAFromAllLayers bool
 
-	// caOwners, when not nil, is passed to every extraction as
-	// --ca-owners (set by Build).
+	// caOwners, when not nil, are the packages that may ship what
+	// update-ca-certificates reads: each extraction gets --ca-owners with
+	// those among its packages (set by Build).
 	caOwners []string
 }
 
@@ -191,7 +192,15 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 		args = append(args, "--drop="+d)
 	}
 	if opt.caOwners != nil {
-		args = append(args, "--ca-owners="+strings.Join(opt.caOwners, ","))
+		var own []string
+		for _, l := range layers {
+			for _, p := range l {
+				if slices.Contains(opt.caOwners, p.Name) {
+					own = append(own, p.Name)
+				}
+			}
+		}
+		args = append(args, "--ca-owners="+strings.Join(own, ","))
 	}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
