@@ -93,8 +93,9 @@ type Options struct {
 	// and for what Result reports.
 	Drop []string
 	// CAOwners, when not nil, names the packages whose layers the step
-	// that writes the CA bundle reads (the frontend gives
-	// ca-certificates): an entry that the bundle depends on
+	// that writes the CA bundle reads (the frontend gives those of the
+	// extraction among ca-certificates and the packages that depend on
+	// it): an entry that the bundle depends on
 	// (cacerts.Reads) is an ErrCAFiles error when any other package ships
 	// it, and when one of these ships it as a symbolic link (its target
 	// may lie in another package) or in place of a parent directory.

@@ -2,11 +2,13 @@ package debextract
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/distrofile/distrofile/debextract/cacerts"
 	"github.com/distrofile/distrofile/internal/debtest"
 )
 
@@ -48,6 +50,12 @@ func fuzzSeeds() [][]byte {
 		debtest.File("./usr/share/locale/de/x.mo", 0644, "m"),
 	})
 	add(debtest.Deb{Entries: docs, DataCompression: "none", ControlCompression: "none"})
+	// What update-ca-certificates reads (Options.CAOwners).
+	add(debtest.Deb{Entries: debtest.WithParents([]debtest.Entry{
+		debtest.File("./usr/share/ca-certificates/corp/a.crt", 0644, "c"),
+		debtest.Symlink("./etc/ssl/certs/a.pem", "/usr/share/ca-certificates/corp/a.crt"),
+		debtest.Dir("./usr/local/share/ca-certificates/", 0755),
+	}), DataCompression: "none", ControlCompression: "none"})
 	hostile := [][]debtest.Entry{
 		{debtest.Symlink("./evil", "/"), debtest.File("./evil/etc/passwd", 0644, "x")},
 		{debtest.Symlink("./up", ".."), debtest.File("./up/x", 0644, "x")},
@@ -96,7 +104,36 @@ func FuzzExtract(f *testing.F) {
 		if flags&8 != 0 && err == nil {
 			checkScanDrops(t, data, opt, res, listTree(t, e.out))
 		}
+		if err == nil {
+			checkCAOwners(t, data, opt, listTree(t, e.out))
+		}
 	})
+}
+
+// checkCAOwners checks Options.CAOwners against an extraction of data with
+// opt that succeeded with tree: guarding every package fails with
+// ErrCAFiles, if at all, and must when the tree has a non-directory that
+// update-ca-certificates reads; when it succeeds, it writes the same tree.
+func checkCAOwners(t *testing.T, data []byte, opt Options, tree []string) {
+	t.Helper()
+	reads := ""
+	for _, p := range tree {
+		if !strings.HasSuffix(p, "/") && cacerts.Reads("/"+strings.TrimSuffix(p, "@")) {
+			reads = p
+		}
+	}
+	e := newEnv(t)
+	o := opt
+	o.CAOwners = []string{}
+	_, err := Extract(bytes.NewReader(data), e.out, o)
+	switch {
+	case err != nil && !errors.Is(err, ErrCAFiles):
+		t.Fatalf("with CAOwners: %v, without: no error", err)
+	case err == nil && reads != "":
+		t.Fatalf("with CAOwners, %s was extracted", reads)
+	case err == nil && !slices.Equal(listTree(t, e.out), tree):
+		t.Fatalf("with CAOwners:\n%q\nwithout:\n%q", listTree(t, e.out), tree)
+	}
 }
 
 // checkScanDrops checks ScanDrops against an extraction of data with opt

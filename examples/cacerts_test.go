@@ -35,7 +35,7 @@ func TestE2ECABundleOtherPackage(t *testing.T) {
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 
-	const warning = "a package other than ca-certificates ships files that update-ca-certificates reads"
+	const warning = "a package that neither is nor depends on ca-certificates ships files that update-ca-certificates reads"
 	for _, tc := range []struct {
 		install  string
 		want     [][]byte // the certificates of the bundle, in order

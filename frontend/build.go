@@ -155,9 +155,10 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 }
 
 // solveImage builds target for platform p and starts its solve. When an
-// extraction finds a package other than ca-certificates shipping what
-// update-ca-certificates reads (see llbgen.Build), it builds again with
-// every CA bundle read from all the package layers.
+// extraction finds a package that neither is nor depends on
+// ca-certificates shipping what update-ca-certificates reads (see
+// llbgen.Build), it builds again with every CA bundle read from all the
+// package layers.
 func (b *builder) solveImage(ctx context.Context, target *Stage, p ocispecs.Platform) (client.Reference, *dockerspec.DockerOCIImage, error) {
 	for {
 		b.mu.Lock()
@@ -206,7 +207,7 @@ func (b *builder) readCAFromAllLayers(ctx context.Context) {
 	}
 	b.caAll = true
 	b.built = map[string]*stageResult{}
-	b.src.Warn(ctx, "a package other than ca-certificates ships files that update-ca-certificates reads (the failed extraction above names it): "+
+	b.src.Warn(ctx, "a package that neither is nor depends on ca-certificates ships files that update-ca-certificates reads (the failed extraction above names it): "+
 		"building again with the CA bundle read from every package layer, after the last extraction", client.WarnOpts{Level: 1})
 }
 

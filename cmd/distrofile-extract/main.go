@@ -56,8 +56,8 @@
 // bundle's step must read every layer, not those packages' alone.
 //
 // On failure it prints "distrofile-extract: <error>" on standard error and
-// exits 1, or debextract.ExitCAFiles for that error. The extraction policy is that of
-// package debextract.
+// exits 1, or debextract.ExitCAFiles for that error. The extraction policy
+// is that of package debextract.
 package main
 
 import (
