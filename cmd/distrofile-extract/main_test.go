@@ -475,19 +475,12 @@ func TestCACertificates(t *testing.T) {
 
 // TestCAOwnersExit: a package that --ca-owners does not name and that ships
 // a certificate where update-ca-certificates reads fails the run with
-// debextract.ExitCAFiles, which the frontend tells from other failures; named, it is
-// extracted.
+// debextract.ExitCAFiles, which the frontend tells from other failures;
+// named, it is extracted.
 func TestCAOwnersExit(t *testing.T) {
 	bin := build(t)
 	dir := t.TempDir()
-	deb := filepath.Join(dir, "corp.deb")
-	d := debtest.Deb{
-		Control: debtest.Control("corp-ca", "1.0", "all"),
-		Entries: debtest.WithParents([]debtest.Entry{debtest.File("./usr/local/share/ca-certificates/corp.crt", 0644, "x")}),
-	}
-	if err := os.WriteFile(deb, d.MustBytes(), 0644); err != nil {
-		t.Fatal(err)
-	}
+	deb := writeDeb(t, dir, "corp-ca", debtest.File("./usr/local/share/ca-certificates/corp.crt", 0644, "x"))
 	for _, tc := range []struct {
 		owners string
 		code   int
