@@ -746,15 +746,8 @@ func (x *extractor) caGuard(p string, typ byte) error {
 	if x.opt.CAOwners == nil || typ == tar.TypeDir || !cacerts.Reads(p) {
 		return nil
 	}
-	if slices.Contains(x.opt.CAOwners, x.res.Package) && typ != tar.TypeSymlink {
-		for _, d := range []string{cacerts.CertsDir, cacerts.LocalCertsDir, cacerts.EtcCertsDir} {
-			if strings.HasPrefix(p, d+"/") {
-				return nil
-			}
-		}
-		if p == cacerts.ConfPath {
-			return nil
-		}
+	if slices.Contains(x.opt.CAOwners, x.res.Package) && typ != tar.TypeSymlink && cacerts.Holds(p) {
+		return nil
 	}
 	return fmt.Errorf("%w: package %s ships %s", ErrCAFiles, x.res.Package, p)
 }

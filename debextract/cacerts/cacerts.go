@@ -79,20 +79,38 @@ const (
 )
 
 // Reads reports whether Build's result can depend on a non-directory
-// entry at the absolute, clean path p of an image root: anything under
-// CertsDir, LocalCertsDir or EtcCertsDir, ConfPath, or something other
-// than a directory in place of one of their parents (a symbolic link at
-// /etc/ssl moves /etc/ssl/certs). The extraction helper refuses such
-// entries from packages that the CA bundle's step does not read (see
+// entry at the absolute, clean path p of an image root: one that Holds,
+// or something other than a directory in place of CertsDir, LocalCertsDir,
+// EtcCertsDir or one of their parents (a symbolic link at /etc/ssl moves
+// /etc/ssl/certs). The extraction helper refuses such entries from
+// packages that the CA bundle's step does not read (see
 // debextract.Options.CAOwners).
 func Reads(p string) bool {
-	for _, d := range []string{CertsDir, LocalCertsDir, EtcCertsDir} {
-		if strings.HasPrefix(p, d+"/") || p == d || strings.HasPrefix(d, p+"/") {
+	if Holds(p) {
+		return true
+	}
+	for _, d := range certDirs {
+		if p == d || strings.HasPrefix(d, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Holds reports whether the absolute, clean path p is ConfPath or lies
+// under CertsDir, LocalCertsDir or EtcCertsDir: where update-ca-certificates
+// reads files.
+func Holds(p string) bool {
+	for _, d := range certDirs {
+		if strings.HasPrefix(p, d+"/") {
 			return true
 		}
 	}
 	return p == ConfPath
 }
+
+// certDirs are the directories whose files update-ca-certificates reads.
+var certDirs = []string{CertsDir, LocalCertsDir, EtcCertsDir}
 
 // ConfHeader is the comment block the postinst writes at the top of a new
 // /etc/ca-certificates.conf.
