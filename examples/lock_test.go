@@ -1,6 +1,7 @@
 package examples
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -103,8 +104,9 @@ func TestE2ELockfile(t *testing.T) {
 }
 
 // testArchiveKey returns the time now, a signing key for a loopback archive
-// and a stamp to put in its packages: unique content per run, so that
-// BuildKit's cache never has it.
+// and a stamp to put in its packages: unique content per call, so that
+// BuildKit's cache never has it (two tests within one second used to get
+// the same stamp, and the second found the first's .deb cached).
 func testArchiveKey(t *testing.T) (time.Time, *openpgp.Entity, string) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
@@ -112,7 +114,7 @@ func testArchiveKey(t *testing.T) (time.Time, *openpgp.Entity, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return now, key, fmt.Sprint(now.UnixNano())
+	return now, key, rand.Text()
 }
 
 // lockWithTarget writes Distrofile.lock through the frontend's lock target
