@@ -2,7 +2,6 @@ package examples
 
 import (
 	"encoding/pem"
-	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -46,8 +45,7 @@ func TestE2ECABundleOtherPackage(t *testing.T) {
 		{"corp-ca-dep gamma", [][]byte{corpPEM, caPEM}, false},
 	} {
 		t.Run(tc.install, func(t *testing.T) {
-			dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL %s\n", srv.URL, tc.install))
-			withKeyring(t, dir, key)
+			dir := withRepo(t, e, srv.URL, key, "INSTALL "+tc.install+"\n")
 			out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=tar,dest=image.tar", ".")
 			if err != nil {
 				t.Fatalf("build: %v\n%s", err, out)

@@ -52,6 +52,22 @@ func signedRepo(t *testing.T, now time.Time, key *openpgp.Entity, pkgs ...repoPa
 	return a
 }
 
+// repoStage is the start of a Distrofile stage that installs from the
+// loopback archive served at url ("repo", suite stable, as signedRepo and
+// archivetest.Suite make it), signed by the key withKeyring writes.
+func repoStage(url string) string {
+	return "FROM scratch\nSOURCE " + url + "/repo stable main --keyring=keys/archive.asc\n"
+}
+
+// withRepo writes a Distrofile made of repoStage(url) and rest, and the
+// keyring of key, into a new build context.
+func withRepo(t *testing.T, e env, url string, key *openpgp.Entity, rest string) string {
+	t.Helper()
+	dir := withSyntax(t, e, repoStage(url)+rest)
+	withKeyring(t, dir, key)
+	return dir
+}
+
 // TestE2EDropIncremental: adding a DROP line and re-locking through the
 // frontend's lock target re-runs only the extraction of the package the
 // new line removes something from; the image is the one a build without
@@ -78,9 +94,9 @@ func TestE2EDropIncremental(t *testing.T) {
 		pkg("gamma"))
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	distrofile := fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL alpha beta gamma\nDROP /usr/share/doc/*/changelog.gz\n", srv.URL)
-	dir := withSyntax(t, e, distrofile)
-	withKeyring(t, dir, key)
+	rest := "INSTALL alpha beta gamma\nDROP /usr/share/doc/*/changelog.gz\n"
+	distrofile := repoStage(srv.URL) + rest
+	dir := withRepo(t, e, srv.URL, key, rest)
 	args := []string{"-f", "Distrofile", "--platform", "linux/amd64"}
 
 	lock := func() *debresolve.Lock {

@@ -85,8 +85,7 @@ func TestE2EResolveStepFallsBack(t *testing.T) {
 	}
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL hello\n", srv.URL))
-	withKeyring(t, dir, key)
+	dir := withRepo(t, e, srv.URL, key, "INSTALL hello\n")
 	out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly", ".")
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

@@ -55,8 +55,7 @@ func TestE2ERemoteCache(t *testing.T) {
 		debs, indexes = 0, 0
 		return d, i
 	}
-	dir := withSyntax(t, e, fmt.Sprintf("FROM scratch\nSOURCE %s/repo stable main --keyring=keys/archive.asc\nINSTALL hello world\n", srv.URL))
-	withKeyring(t, dir, key)
+	dir := withRepo(t, e, srv.URL, key, "INSTALL hello world\n")
 
 	ref := fmt.Sprintf("%s/distrofile-cache-test:%s", e.registry, stamp)
 	args := []string{"-f", "Distrofile", "--platform", "linux/amd64", "-o", "type=cacheonly"}
