@@ -195,7 +195,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 
 	if *scan {
-		if *dpkgStatus || *maxMTime >= 0 {
+		if *dpkgStatus || *maxMTime >= 0 || caOwners != nil {
 			fs.Usage()
 			return errors.New("--scan-drops takes --usrmerge and --drop only")
 		}

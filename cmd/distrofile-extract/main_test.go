@@ -310,6 +310,7 @@ func TestScanDrops(t *testing.T) {
 	for _, args := range [][]string{
 		{"--scan-drops", "--dpkg-status", "--drop=docs", a, out},
 		{"--scan-drops", "--max-mtime=1", "--drop=docs", a, out},
+		{"--scan-drops", "--ca-owners=", "--drop=docs", a, out},
 		{"--scan-drops", "--tar", a, out},
 		{"--scan-drops", "--drop=docs", filepath.Join(dir, "missing.deb"), out},
 	} {
