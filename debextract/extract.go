@@ -422,6 +422,11 @@ func ScanDrops(r io.Reader, opt Options) (drops []bool, err error) {
 	return x.scan, nil
 }
 
+// DropScanFile is the file, in its output directory, in which the
+// extraction helper's --scan-drops writes a JSON array with one element
+// per .deb: the ScanDropSpecs answer for each, in order.
+const DropScanFile = "drops.json"
+
 // ScanDropSpecs is ScanDrops returning the specifications of opt.Drop
 // that remove something from the package, in order (empty, not nil, when
 // none does).

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/distrofile/distrofile/debextract"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 )
@@ -56,8 +57,9 @@ func (s *DropScan) affects(spec string, layers [][]Package) bool {
 }
 
 // DropScanFile is where ScanDrops' state holds the helper's answer
-// (distrofile-extract --scan-drops writes drops.json in its output).
-const DropScanFile = "/drops.json"
+// (distrofile-extract --scan-drops writes debextract.DropScanFile in its
+// output).
+const DropScanFile = "/" + debextract.DropScanFile
 
 // ScanDrops returns the ExecOp that scans pkgs for opt.Drop
 // (distrofile-extract --scan-drops, with opt.UsrMerge): its state holds

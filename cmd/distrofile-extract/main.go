@@ -108,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
 	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
 	version := fs.Bool("version", false, "print the xz decoder this build uses, e.g. \"xz: liblzma 5.8.1\"")
-	scan := fs.Bool("scan-drops", false, "write OUTDIR/"+DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
+	scan := fs.Bool("scan-drops", false, "write OUTDIR/"+debextract.DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
 	var caRoot []string
 	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
 		caRoot = append(caRoot, s)
@@ -300,9 +300,6 @@ func extractOne(l *debextract.Layer, in string, stdout io.Writer) error {
 	return err
 }
 
-// DropScanFile is the file --scan-drops writes in OUTDIR.
-const DropScanFile = "drops.json"
-
 // scanDrops writes OUTDIR/drops.json for the .debs in, scanning as many
 // at a time as there are CPUs.
 func scanDrops(in []string, out string, opt debextract.Options) error {
@@ -322,7 +319,7 @@ func scanDrops(in []string, out string, opt debextract.Options) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, DropScanFile), append(data, '\n'), 0o644)
+	return os.WriteFile(filepath.Join(out, debextract.DropScanFile), append(data, '\n'), 0o644)
 }
 
 // scanOne returns the specifications of opt.Drop that remove something
