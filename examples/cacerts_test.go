@@ -22,15 +22,11 @@ func TestE2ECABundleOtherPackage(t *testing.T) {
 	now, key, stamp := testArchiveKey(t)
 	caPEM, _ := testPKI(t)
 	corpPEM, _ := testPKI(t)
-	pkg := func(name, arch string, fields []string, es ...debtest.Entry) repoPackage {
-		es = append(es, debtest.File("./usr/lib/"+name+"/stamp", 0o644, stamp))
-		return repoPackage{name, arch, debtest.Deb{Entries: debtest.WithParents(es)}, fields}
-	}
 	a := signedRepo(t, now, key,
-		pkg("ca-certificates", "all", nil, debtest.File("./usr/share/ca-certificates/mozilla/Test_Root.crt", 0o644, string(caPEM))),
-		pkg("corp-ca", "all", nil, debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
-		pkg("corp-ca-dep", "all", []string{"Depends: ca-certificates"}, debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
-		pkg("gamma", "amd64", nil))
+		stampedPackage("ca-certificates", "all", stamp, nil, debtest.File("./usr/share/ca-certificates/mozilla/Test_Root.crt", 0o644, string(caPEM))),
+		stampedPackage("corp-ca", "all", stamp, nil, debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
+		stampedPackage("corp-ca-dep", "all", stamp, []string{"Depends: ca-certificates"}, debtest.File("./usr/share/ca-certificates/corp/Corp_Root.crt", 0o644, string(corpPEM))),
+		stampedPackage("gamma", "amd64", stamp, nil))
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 

@@ -29,6 +29,15 @@ type repoPackage struct {
 	fields     []string
 }
 
+// stampedPackage returns the package name of a loopback repository with
+// entries es, their parent directories, and /usr/lib/<name>/stamp holding
+// stamp (testArchiveKey's): a .deb of this run then differs from those of
+// earlier runs that BuildKit may still hold in its cache.
+func stampedPackage(name, arch, stamp string, fields []string, es ...debtest.Entry) repoPackage {
+	es = append(es, debtest.File("./usr/lib/"+name+"/stamp", 0o644, stamp))
+	return repoPackage{name, arch, debtest.Deb{Entries: debtest.WithParents(es)}, fields}
+}
+
 // signedRepo returns an archive with the suite "stable" under "repo",
 // signed by key at now, holding pkgs (version 1.0-1) in main/amd64.
 func signedRepo(t *testing.T, now time.Time, key *openpgp.Entity, pkgs ...repoPackage) *archivetest.Archive {
@@ -84,8 +93,9 @@ func TestE2EDropIncremental(t *testing.T) {
 		return string(b)
 	}
 	pkg := func(name string, es ...debtest.Entry) repoPackage {
-		es = append(es, debtest.File("./usr/lib/"+name+"/blob", 0o644, big()), debtest.File("./usr/lib/"+name+"/stamp", 0o644, stamp))
-		return repoPackage{name, "amd64", debtest.Deb{DataCompression: "none", Entries: debtest.WithParents(es)}, nil}
+		p := stampedPackage(name, "amd64", stamp, nil, append(es, debtest.File("./usr/lib/"+name+"/blob", 0o644, big()))...)
+		p.deb.DataCompression = "none"
+		return p
 	}
 	a := signedRepo(t, now, key,
 		pkg("alpha", debtest.File("./usr/share/man/man1/alpha.1.gz", 0o644, "man"), debtest.File("./usr/share/doc/alpha/changelog.gz", 0o644, "changes"),

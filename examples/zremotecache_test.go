@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/distrofile/distrofile/internal/debtest"
 )
 
 // This file's name puts its test last in the package (go test runs a
@@ -27,9 +25,7 @@ func TestE2ERemoteCache(t *testing.T) {
 	now, key, stamp := testArchiveKey(t)
 	var pkgs []repoPackage
 	for _, name := range []string{"hello", "world"} {
-		pkgs = append(pkgs, repoPackage{name, "all", debtest.Deb{Entries: debtest.WithParents([]debtest.Entry{
-			debtest.File("./usr/share/"+name+"/stamp", 0o644, stamp+"\n"),
-		})}, nil})
+		pkgs = append(pkgs, stampedPackage(name, "all", stamp, nil))
 	}
 	a := signedRepo(t, now, key, pkgs...)
 	var mu sync.Mutex
