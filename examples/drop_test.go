@@ -29,10 +29,10 @@ type repoPackage struct {
 	fields     []string
 }
 
-// stampedPackage returns the package name of a loopback repository with
-// entries es, their parent directories, and /usr/lib/<name>/stamp holding
-// stamp (testArchiveKey's): a .deb of this run then differs from those of
-// earlier runs that BuildKit may still hold in its cache.
+// stampedPackage returns package name for signedRepo: a .deb holding
+// entries es, their parent directories, and /usr/lib/<name>/stamp with
+// stamp (testArchiveKey's), so that it differs from the .debs of earlier
+// runs that BuildKit may still hold in its cache.
 func stampedPackage(name, arch, stamp string, fields []string, es ...debtest.Entry) repoPackage {
 	es = append(es, debtest.File("./usr/lib/"+name+"/stamp", 0o644, stamp))
 	return repoPackage{name, arch, debtest.Deb{Entries: debtest.WithParents(es)}, fields}
