@@ -67,6 +67,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/distrofile/distrofile/debextract/imageroot"
 )
 
 // Paths of the ca-certificates package, absolute inside the image.
@@ -222,7 +224,7 @@ func Build(root string, opt Options) (*Result, error) {
 // directories, bottom first (a later layer's entry hides an earlier one's,
 // directories are merged), so that the image need not be merged first.
 func BuildLayers(layers []string, opt Options) (*Result, error) {
-	ir, err := openImageRoot(layers...)
+	ir, err := imageroot.Open(layers...)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +233,7 @@ func BuildLayers(layers []string, opt Options) (*Result, error) {
 
 	conf := opt.Config
 	if conf == nil {
-		found, err := ir.findCRT(CertsDir, false)
+		found, err := ir.Find(CertsDir, false, isCRT)
 		if err != nil {
 			return nil, err
 		}
@@ -250,7 +252,7 @@ func BuildLayers(layers []string, opt Options) (*Result, error) {
 	var bundle bytes.Buffer
 	links := map[string]string{} // .pem name -> target
 	add := func(cert string) error {
-		data, err := ir.readFile(cert, maxCertFile)
+		data, err := ir.ReadFile(cert, maxCertFile)
 		if err != nil {
 			return err
 		}
@@ -271,7 +273,7 @@ func BuildLayers(layers []string, opt Options) (*Result, error) {
 			continue
 		}
 		cert := CertsDir + "/" + crt
-		if _, fi, err := ir.stat(cert); err != nil || !fi.Mode().IsRegular() {
+		if _, fi, err := ir.Stat(cert); err != nil || !fi.Mode().IsRegular() {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s not found, but listed in %s", cert, ConfPath))
 			continue
 		}
@@ -279,7 +281,7 @@ func BuildLayers(layers []string, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	local, err := ir.findCRT(LocalCertsDir, true)
+	local, err := ir.Find(LocalCertsDir, true, isCRT)
 	if err != nil {
 		return nil, err
 	}
@@ -317,13 +319,13 @@ var hashName = regexp.MustCompile(`^[0-9a-fA-F]{8}\.[rR]?[0-9]+$`)
 
 // rehash computes the links "openssl rehash" makes in /etc/ssl/certs once
 // the .pem links are in place.
-func rehash(ir *imageRoot, pemLinks map[string]string) (map[string]string, []string, error) {
+func rehash(ir *imageroot.Root, pemLinks map[string]string) (map[string]string, []string, error) {
 	// The directory: the image's entries, then ours replacing them.
 	type entry struct {
 		name, target string // target: our link's target, "" for the image's
 	}
 	dir := map[string]entry{}
-	ents, err := ir.readDir(EtcCertsDir)
+	ents, err := ir.ReadDir(EtcCertsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
 	}
@@ -358,7 +360,7 @@ func rehash(ir *imageRoot, pemLinks map[string]string) (map[string]string, []str
 		if t := dir[n].target; t != "" {
 			file = t
 		}
-		data, err := ir.readFile(file, maxCertFile)
+		data, err := ir.ReadFile(file, maxCertFile)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("skipping %s, cannot open file", n))
 			continue
@@ -479,3 +481,9 @@ func (r *Result) Tar(w io.Writer, mtime time.Time) error {
 	}
 	return tw.Close()
 }
+
+// isCRT is update-ca-certificates' "-name '*.crt'".
+func isCRT(name string) bool { return strings.HasSuffix(name, ".crt") }
+
+// rel turns an absolute image path into a layer-relative one.
+func rel(p string) string { return strings.TrimPrefix(p, "/") }

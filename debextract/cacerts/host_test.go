@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/distrofile/distrofile/debextract/imageroot"
 )
 
 // TestHost runs Build on this machine's /usr/share/ca-certificates and
@@ -23,11 +25,11 @@ func TestHost(t *testing.T) {
 	}
 	// The configuration a fresh install would write: the host's, unless
 	// certificates were deselected or added since.
-	ir, err := openImageRoot("/")
+	ir, err := imageroot.Open("/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, err := ir.findCRT(CertsDir, false)
+	found, err := ir.Find(CertsDir, false, isCRT)
 	ir.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,10 @@
-package cacerts
+// Package imageroot reads a directory tree, or a stack of layer trees, as
+// the root file system of an image, the way a program inside the container
+// sees it: absolute symbolic links resolve against the image's root, ".."
+// stops there, and a stack of layers reads as their union. The extraction
+// helper's steps that stand in for maintainer scripts and triggers
+// (update-ca-certificates, the effects) read the image through it.
+package imageroot
 
 import (
 	"errors"
@@ -19,7 +25,7 @@ const maxSymlinks = 40
 // errLoop reports too many levels of symbolic links.
 var errLoop = errors.New("too many levels of symbolic links")
 
-// imageRoot reads a directory tree, or a stack of layer trees, as the root
+// Root reads a directory tree, or a stack of layer trees, as the root
 // of an image: absolute symbolic links are resolved against the root and
 // ".." stops at it, as inside a container. Every access goes through an
 // os.Root, which refuses to leave its directory whatever a link says.
@@ -27,7 +33,7 @@ var errLoop = errors.New("too many levels of symbolic links")
 // With several layers (bottom first) the root is their union, as BuildKit
 // merges layers without whiteouts: a path is the topmost layer's entry, a
 // directory lists the entries of every layer that has it.
-type imageRoot struct {
+type Root struct {
 	layers []*os.Root // bottom first
 
 	// dirLayers memoises, per directory name, the layers (indexes,
@@ -58,8 +64,9 @@ type topEntry struct {
 	err error
 }
 
-func openImageRoot(dirs ...string) (*imageRoot, error) {
-	ir := &imageRoot{dirLayers: map[string][]int{}, dirs: map[layerDir]*os.Root{}, tops: map[string]topEntry{}}
+// Open returns the union of the layer directories dirs, bottom first.
+func Open(dirs ...string) (*Root, error) {
+	ir := &Root{dirLayers: map[string][]int{}, dirs: map[layerDir]*os.Root{}, tops: map[string]topEntry{}}
 	for _, d := range dirs {
 		r, err := os.OpenRoot(d)
 		if err != nil {
@@ -74,7 +81,8 @@ func openImageRoot(dirs ...string) (*imageRoot, error) {
 	return ir, nil
 }
 
-func (ir *imageRoot) Close() error {
+// Close releases the directory handles.
+func (ir *Root) Close() error {
 	var errs []error
 	for _, r := range ir.dirs {
 		errs = append(errs, r.Close())
@@ -87,7 +95,7 @@ func (ir *imageRoot) Close() error {
 
 // dir returns a handle on the directory dir of layer i, which layersOf
 // has found to be a directory there (no symbolic link on the way).
-func (ir *imageRoot) dir(i int, dir string) (*os.Root, error) {
+func (ir *Root) dir(i int, dir string) (*os.Root, error) {
 	if dir == "." {
 		return ir.layers[i], nil
 	}
@@ -110,7 +118,7 @@ func (ir *imageRoot) dir(i int, dir string) (*os.Root, error) {
 // top returns the directory (in the topmost layer that has name, not
 // following a final symbolic link) that holds name, and the entry's
 // information: name's base is to be looked up in that directory.
-func (ir *imageRoot) top(name string) (*os.Root, fs.FileInfo, error) {
+func (ir *Root) top(name string) (*os.Root, fs.FileInfo, error) {
 	if t, ok := ir.tops[name]; ok {
 		return t.dir, t.fi, t.err
 	}
@@ -119,7 +127,7 @@ func (ir *imageRoot) top(name string) (*os.Root, fs.FileInfo, error) {
 	return d, fi, err
 }
 
-func (ir *imageRoot) lookup(name string) (*os.Root, fs.FileInfo, error) {
+func (ir *Root) lookup(name string) (*os.Root, fs.FileInfo, error) {
 	dir, base := path.Dir(name), path.Base(name)
 	cands := ir.layersOf(dir)
 	if name == "." {
@@ -141,7 +149,7 @@ func (ir *imageRoot) lookup(name string) (*os.Root, fs.FileInfo, error) {
 	return nil, nil, &fs.PathError{Op: "lstat", Path: name, Err: syscall.ENOENT}
 }
 
-func (ir *imageRoot) all() []int {
+func (ir *Root) all() []int {
 	all := make([]int, len(ir.layers))
 	for i := range all {
 		all[i] = i
@@ -151,7 +159,7 @@ func (ir *imageRoot) all() []int {
 
 // layersOf returns the layers that list the directory dir (see dirLayers);
 // none when it is not a directory of the image.
-func (ir *imageRoot) layersOf(dir string) []int {
+func (ir *Root) layersOf(dir string) []int {
 	if dir == "." {
 		return ir.all()
 	}
@@ -180,14 +188,33 @@ func (ir *imageRoot) layersOf(dir string) []int {
 	return ls
 }
 
-// lstat is os.Lstat in the (union) image.
-func (ir *imageRoot) lstat(name string) (fs.FileInfo, error) {
+// Lstat is os.Lstat of the absolute image path p: the final symbolic link
+// is not followed, those before it are, inside the image.
+func (ir *Root) Lstat(p string) (fs.FileInfo, error) {
+	q, err := ir.Resolve(path.Dir(path.Clean("/" + p)))
+	if err != nil {
+		return nil, err
+	}
+	return ir.lstat(rel(path.Join(q, path.Base(path.Clean("/"+p)))))
+}
+
+// Readlink is os.Readlink of the absolute image path p (see Lstat).
+func (ir *Root) Readlink(p string) (string, error) {
+	q, err := ir.Resolve(path.Dir(path.Clean("/" + p)))
+	if err != nil {
+		return "", err
+	}
+	return ir.readlink(rel(path.Join(q, path.Base(path.Clean("/"+p)))))
+}
+
+// lstat is os.Lstat of a resolved relative name in the (union) image.
+func (ir *Root) lstat(name string) (fs.FileInfo, error) {
 	_, fi, err := ir.top(name)
 	return fi, err
 }
 
-// readlink is os.Readlink in the (union) image.
-func (ir *imageRoot) readlink(name string) (string, error) {
+// readlink is os.Readlink of a resolved relative name in the (union) image.
+func (ir *Root) readlink(name string) (string, error) {
 	d, _, err := ir.top(name)
 	if err != nil {
 		return "", err
@@ -203,9 +230,9 @@ func rel(p string) string {
 	return strings.TrimPrefix(p, "/")
 }
 
-// resolve returns p, an absolute image path, with every symbolic link
+// Resolve returns p, an absolute image path, with every symbolic link
 // resolved inside the image.
-func (ir *imageRoot) resolve(p string) (string, error) {
+func (ir *Root) Resolve(p string) (string, error) {
 	done := "/"
 	todo := strings.Split(path.Clean("/" + p)[1:], "/")
 	links := 0
@@ -243,9 +270,9 @@ func (ir *imageRoot) resolve(p string) (string, error) {
 	return done, nil
 }
 
-// stat returns the file information of p after resolving it.
-func (ir *imageRoot) stat(p string) (string, fs.FileInfo, error) {
-	q, err := ir.resolve(p)
+// Stat returns the file information of p after resolving it.
+func (ir *Root) Stat(p string) (string, fs.FileInfo, error) {
+	q, err := ir.Resolve(p)
 	if err != nil {
 		return "", nil, err
 	}
@@ -256,10 +283,10 @@ func (ir *imageRoot) stat(p string) (string, fs.FileInfo, error) {
 	return q, fi, nil
 }
 
-// readFile reads the regular file p, following symbolic links inside the
+// ReadFile reads the regular file p, following symbolic links inside the
 // image. Files larger than max are refused.
-func (ir *imageRoot) readFile(p string, max int64) ([]byte, error) {
-	q, fi, err := ir.stat(p)
+func (ir *Root) ReadFile(p string, max int64) ([]byte, error) {
+	q, fi, err := ir.Stat(p)
 	if err != nil {
 		return nil, err
 	}
@@ -276,11 +303,11 @@ func (ir *imageRoot) readFile(p string, max int64) ([]byte, error) {
 	return d.ReadFile(path.Base(rel(q)))
 }
 
-// readDir lists the directory p (resolved), sorted by name: in a union,
+// ReadDir lists the directory p (resolved), sorted by name: in a union,
 // the entries of every layer that has p as a directory, the topmost entry
 // of each name.
-func (ir *imageRoot) readDir(p string) ([]fs.DirEntry, error) {
-	q, err := ir.resolve(p)
+func (ir *Root) ReadDir(p string) ([]fs.DirEntry, error) {
+	q, err := ir.Resolve(p)
 	if err != nil {
 		return nil, err
 	}
@@ -316,14 +343,14 @@ func (ir *imageRoot) readDir(p string) ([]fs.DirEntry, error) {
 	return ents, nil
 }
 
-// findCRT returns the paths of the files named *.crt beneath dir, like
-// "find DIR -type f -name '*.crt'" (follow false: symbolic links are
-// neither listed nor descended into, except dir itself) or
-// "find -L DIR -type f -name '*.crt'" (follow true: links are followed
+// Find returns the paths of the regular files beneath dir whose base name
+// match accepts, like "find DIR -type f -name PATTERN" (follow false:
+// symbolic links are neither listed nor descended into, except dir
+// itself) or "find -L DIR -type f -name PATTERN" (follow true: links are followed
 // inside the image, loops are skipped). Paths are as walked, not
 // resolved. A missing dir yields nothing.
-func (ir *imageRoot) findCRT(dir string, follow bool) ([]string, error) {
-	q, fi, err := ir.stat(dir)
+func (ir *Root) Find(dir string, follow bool, match func(name string) bool) ([]string, error) {
+	q, fi, err := ir.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -339,7 +366,7 @@ func (ir *imageRoot) findCRT(dir string, follow bool) ([]string, error) {
 		if depth > 64 {
 			return &fs.PathError{Op: "walk", Path: walked, Err: errors.New("too deep")}
 		}
-		ents, err := ir.readDir(resolved)
+		ents, err := ir.ReadDir(resolved)
 		if err != nil {
 			return err
 		}
@@ -351,7 +378,7 @@ func (ir *imageRoot) findCRT(dir string, follow bool) ([]string, error) {
 				if !follow {
 					continue
 				}
-				rr, fi, err := ir.stat(r)
+				rr, fi, err := ir.Stat(r)
 				if err != nil {
 					continue // dangling or looping: not -type f
 				}
@@ -367,7 +394,7 @@ func (ir *imageRoot) findCRT(dir string, follow bool) ([]string, error) {
 					return err
 				}
 				delete(stack, r)
-			case mode.IsRegular() && strings.HasSuffix(e.Name(), ".crt"):
+			case mode.IsRegular() && match(e.Name()):
 				out = append(out, w)
 			}
 		}
