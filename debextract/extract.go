@@ -492,57 +492,70 @@ func checkBinaryVersion(m *arMember) error {
 
 // readControl reads control.tar and keeps the control and md5sums files.
 func (x *extractor) readControl(member string, m *arMember) error {
+	files, err := readControlTar(member, m, map[string]int64{"control": maxControlFile, "md5sums": maxMd5sums})
+	if err != nil {
+		return err
+	}
+	ctl, ok := files["control"]
+	if !ok {
+		return &Error{Member: member, Err: fmt.Errorf("%w: no control file", ErrFormat)}
+	}
+	x.res.Control, x.controlMTime = ctl.data, x.clamp(ctl.mtime)
+	if md5, ok := files["md5sums"]; ok {
+		x.res.Md5sums, x.md5sumsMTime = md5.data, x.clamp(md5.mtime)
+	}
+	return x.parseControl(member)
+}
+
+// controlFile is a file of control.tar that was kept.
+type controlFile struct {
+	data  []byte
+	mtime time.Time
+}
+
+// readControlTar reads the control.tar member m and returns the regular
+// files named in keep (by base name, "control", "postinst"…), each refused
+// when larger than its limit there. It reads to the end of the compressed
+// stream, so that its checksum is verified.
+func readControlTar(member string, m io.Reader, keep map[string]int64) (map[string]controlFile, error) {
 	fail := func(entry string, err error) error { return &Error{Member: member, Entry: entry, Err: err} }
 	dec, closeDec, err := decompressor(member, "control.tar", []string{"", ".gz", ".xz", ".zst"}, m)
 	if err != nil {
-		return fail("", err)
+		return nil, fail("", err)
 	}
 	defer closeDec()
 	lr := newLimitedReader(dec, maxControlTar, member)
 	tr := tar.NewReader(lr)
-	var haveControl bool
+	files := map[string]controlFile{}
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
-			return fail("", err)
+			return nil, fail("", err)
 		}
 		if h.Typeflag != tar.TypeReg {
 			continue
 		}
-		var limit int64
-		switch path.Clean("/" + h.Name) {
-		case "/control":
-			limit = maxControlFile
-		case "/md5sums":
-			limit = maxMd5sums
-		default:
+		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		limit, ok := keep[name]
+		if !ok {
 			continue
 		}
 		if h.Size > limit {
-			return fail(h.Name, fmt.Errorf("%w: %d bytes, more than %d", ErrLimit, h.Size, limit))
+			return nil, fail(h.Name, fmt.Errorf("%w: %d bytes, more than %d", ErrLimit, h.Size, limit))
 		}
 		b, err := io.ReadAll(tr)
 		if err != nil {
-			return fail(h.Name, err)
+			return nil, fail(h.Name, err)
 		}
-		if limit == maxControlFile {
-			x.res.Control, x.controlMTime, haveControl = b, x.clamp(h.ModTime), true
-		} else {
-			x.res.Md5sums, x.md5sumsMTime = b, x.clamp(h.ModTime)
-		}
+		files[name] = controlFile{b, h.ModTime}
 	}
-	// Read to the end of the compressed stream so that its checksum is
-	// verified.
 	if _, err := io.Copy(io.Discard, lr); err != nil {
-		return fail("", err)
+		return nil, fail("", err)
 	}
-	if !haveControl {
-		return fail("", fmt.Errorf("%w: no control file", ErrFormat))
-	}
-	return x.parseControl(member)
+	return files, nil
 }
 
 // parseControl takes Package, Version and Architecture from the first

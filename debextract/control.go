@@ -1,0 +1,82 @@
+package debextract
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// maxScript bounds each maintainer script and control file the effects
+// read: Debian's largest postinst scripts are a few tens of KB.
+const maxScript = 4 << 20
+
+// ControlFiles are the control.tar files that say what dpkg would do
+// beyond unpacking: the maintainer scripts and the trigger and debconf
+// declarations.
+var ControlFiles = []string{"control", "preinst", "postinst", "config", "templates", "triggers", "conffiles", "shlibs"}
+
+// ControlArchive is what a package's control.tar says.
+type ControlArchive struct {
+	// Package, Version and Architecture are the control file's fields.
+	Package, Version, Architecture string
+	// Files are the members of ControlFiles the package ships, by name
+	// ("postinst", "triggers"…).
+	Files map[string][]byte
+}
+
+// ReadControlArchive reads a .deb from r up to the end of its control.tar
+// member (the data member is not read) and returns its ControlFiles.
+func ReadControlArchive(r io.Reader) (*ControlArchive, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	arErr := func(err error) error { return &Error{Member: "ar archive", Err: err} }
+	a, err := newArReader(br)
+	if err != nil {
+		return nil, arErr(err)
+	}
+	name, m, err := a.next()
+	if err == io.EOF {
+		return nil, arErr(fmt.Errorf("%w: empty archive", ErrFormat))
+	}
+	if err != nil {
+		return nil, arErr(err)
+	}
+	if name != "debian-binary" {
+		return nil, arErr(fmt.Errorf("%w: first member is %q, not debian-binary", ErrFormat, name))
+	}
+	if err := checkBinaryVersion(m); err != nil {
+		return nil, &Error{Member: name, Err: err}
+	}
+	name, m, err = nextMember(a)
+	if err == io.EOF {
+		return nil, arErr(fmt.Errorf("%w: no control.tar member", ErrFormat))
+	}
+	if err != nil {
+		return nil, arErr(err)
+	}
+	if !strings.HasPrefix(name, "control.tar") {
+		return nil, arErr(fmt.Errorf("%w: member %q where control.tar was expected", ErrFormat, name))
+	}
+	keep := map[string]int64{}
+	for _, f := range ControlFiles {
+		keep[f] = maxScript
+	}
+	files, err := readControlTar(name, m, keep)
+	if err != nil {
+		return nil, err
+	}
+	ca := &ControlArchive{Files: map[string][]byte{}}
+	for n, f := range files {
+		ca.Files[n] = f.data
+	}
+	x := &extractor{res: &Result{}}
+	x.res.Control = ca.Files["control"]
+	if x.res.Control == nil {
+		return nil, &Error{Member: name, Err: fmt.Errorf("%w: no control file", ErrFormat)}
+	}
+	if err := x.parseControl(name); err != nil {
+		return nil, err
+	}
+	ca.Package, ca.Version, ca.Architecture = x.res.Package, x.res.Version, x.res.Architecture
+	return ca, nil
+}
