@@ -250,7 +250,6 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	}
 	files := llbgen.BaseFiles(s.Accounts.Accounts, arch, usrMerge)
 	files = append(files, llbgen.ScriptEffects(installed, llbgen.Distro{ID: s.Distro, Codename: s.Suite})...)
-	files = append(files, llbgen.Alternatives(installed, arch, usrMerge)...)
 	for _, f := range s.Files {
 		if usrMerge && f.Copy == nil {
 			// /bin, /sbin and /lib* are links into /usr: write beneath them

@@ -20,15 +20,13 @@ var debianMajor = map[string]string{
 	"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14", "duke": "15",
 }
 
-// ScriptEffects returns what the maintainer scripts of the installed
-// packages would have left in a real Debian root and a running program may
-// need (no script runs in a Distrofile build):
-//   - base-files' postinst: /var/run -> /run, /var/lock -> /run/lock and a
-//     1777 /run/lock; when base-files itself is not installed, an
-//     /etc/os-release (-> ../usr/lib/os-release) and /etc/debian_version, so
-//     that scanners still identify the distribution;
-//   - tzdata's postinst: /etc/localtime -> /usr/share/zoneinfo/Etc/UTC, and
-//     /etc/timezone on bookworm and older, whose postinst always writes it.
+// ScriptEffects returns what base-files and its postinst give every Debian
+// root and a running program may need, for images that do not install
+// base-files (the effects step, EffectsLayer, runs the scripts of the
+// packages an image installs): /var/run -> /run, /var/lock -> /run/lock
+// and a 1777 /run/lock; when base-files itself is not installed, an
+// /etc/os-release (-> ../usr/lib/os-release) and /etc/debian_version, so
+// that scanners still identify the distribution.
 func ScriptEffects(installed map[string]bool, d Distro) []File {
 	fs := []File{
 		{Kind: KindDir, Path: "/run", Mode: 0o755},
@@ -44,13 +42,6 @@ func ScriptEffects(installed map[string]bool, d Distro) []File {
 		)
 		if v := debianMajor[d.Codename]; d.ID == "debian" && v != "" {
 			fs = append(fs, File{Kind: KindFile, Path: "/etc/debian_version", Mode: 0o644, Content: []byte(v + "\n")})
-		}
-	}
-	if installed["tzdata"] {
-		fs = append(fs, File{Kind: KindSymlink, Path: "/etc/localtime", Target: "/usr/share/zoneinfo/Etc/UTC"})
-		switch d.Codename {
-		case "buster", "bullseye", "bookworm":
-			fs = append(fs, File{Kind: KindFile, Path: "/etc/timezone", Mode: 0o644, Content: []byte("Etc/UTC\n")})
 		}
 	}
 	return fs

@@ -52,6 +52,9 @@ type Plan struct {
 	// cache then needs no Packages index. The mount is keyed on the
 	// response's content, which changes only when the closure does.
 	Resolved *llb.State
+	// EffectsWarnings, when not nil, is set to the state holding the
+	// effects step's warnings (EffectsWarningsFile), when there is one.
+	EffectsWarnings *llb.State
 }
 
 // CACertificatesPackage is the package whose files the CA bundle is made
@@ -121,7 +124,18 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 	if err != nil {
 		return llb.State{}, nil, err
 	}
-	return merge(append(layers, files)), Image(plan), nil
+	top := []llb.State{files}
+	if len(plan.Packages) > 0 {
+		eff, err := EffectsLayer(plan, layers, files, opt)
+		if err != nil {
+			return llb.State{}, nil, err
+		}
+		top = append(top, eff.Layer)
+		if plan.EffectsWarnings != nil {
+			*plan.EffectsWarnings = eff.Warnings
+		}
+	}
+	return merge(append(layers, top...)), Image(plan), nil
 }
 
 // copyChain stacks layers with FileOp copies, for builders without MergeOp

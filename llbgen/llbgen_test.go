@@ -72,8 +72,9 @@ func inspect(t *testing.T, st llb.State) ops {
 			o.execNet = append(o.execNet, v.Exec.Network)
 		case *pb.Op_Merge:
 			o.merges++
-			if len(v.Merge.Inputs) != 3 {
-				t.Errorf("merge of %d inputs, want 3", len(v.Merge.Inputs))
+			// The two package layers, the generated files and the effects.
+			if len(v.Merge.Inputs) != 4 {
+				t.Errorf("merge of %d inputs, want 4", len(v.Merge.Inputs))
 			}
 		case *pb.Op_File:
 			o.files++
@@ -89,8 +90,9 @@ func TestBuildGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := inspect(t, root)
-	// One extraction for the two small packages, and the generated-files one.
-	if o.https != 2 || o.execs != 2 || o.merges != 1 {
+	// One extraction for the two small packages, the generated-files one
+	// and the effects one (the fetches are shared with the extraction).
+	if o.https != 2 || o.execs != 3 || o.merges != 1 {
 		t.Fatalf("ops: %+v", o)
 	}
 	// The helper's root (an empty file to mount it on) and the generated files' tar.
@@ -210,9 +212,10 @@ func TestCopyChainWithoutMerge(t *testing.T) {
 	if o.merges != 0 {
 		t.Errorf("%d merges without MergeOp", o.merges)
 	}
-	// helper copy, files tar, and one copy per layer (2 packages + generated files)
-	if o.files != 5 {
-		t.Errorf("%d file ops, want 5", o.files)
+	// helper copy, files tar, and one copy per layer (2 packages +
+	// generated files + effects)
+	if o.files != 6 {
+		t.Errorf("%d file ops, want 6", o.files)
 	}
 }
 

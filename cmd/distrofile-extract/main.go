@@ -13,6 +13,7 @@
 //	distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //	distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
+//	distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... IN.deb... OUTDIR
 //
 // The first form extracts one or more packages, in order, into OUTDIR as
 // one layer (debextract.Layer): a later package's file replaces an
@@ -50,6 +51,15 @@
 // Distrofile.lock, so that a build passes each extraction only the DROP
 // specifications that change its packages.
 //
+// The fifth form writes the effects layer (package effects): what the
+// maintainer scripts, triggers and declarative files of the packages
+// IN.deb (in the image's order; only their control archives are read)
+// would leave in the image whose layers are the --root directories,
+// bottom first (the package layers, then the generated files). It prints
+// one summary line, and each thing it could not reproduce as a warning
+// line on standard error and, with --warnings, as a JSON array of strings
+// in FILE.
+//
 // With --ca-owners=NAME,... (empty: none), a package not named there that
 // ships what update-ca-certificates reads is an error
 // (debextract.Options.CAOwners): the frontend then knows that the CA
@@ -62,6 +72,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -77,6 +88,8 @@ import (
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debextract/cacerts"
+	"github.com/distrofile/distrofile/debextract/effects"
+	"github.com/distrofile/distrofile/debextract/imageroot"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -98,6 +111,7 @@ const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mti
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
        distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
+       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... IN.deb... OUTDIR
        distrofile-extract --version`
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -109,6 +123,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
 	version := fs.Bool("version", false, "print the xz decoder this build uses, e.g. \"xz: liblzma 5.8.1\"")
 	scan := fs.Bool("scan-drops", false, "write OUTDIR/"+debextract.DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
+	effectsMode := fs.Bool("effects", false, "write the effects layer of the packages IN.deb for the image made of the --root layers")
+	arch := fs.String("arch", "", "with --effects: the image's Debian architecture")
+	warningsFile := fs.String("warnings", "", "with --effects: also write the warnings, as a JSON array, to this file")
+	var roots []string
+	fs.Func("root", "with --effects: a layer of the image, bottom first (repeatable)", func(s string) error {
+		roots = append(roots, s)
+		return nil
+	})
 	var caRoot []string
 	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
 		caRoot = append(caRoot, s)
@@ -147,6 +169,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	opt := debextract.Options{UsrMerge: *usrMerge, DpkgStatus: *dpkgStatus, Drop: drop, CAOwners: caOwners}
 	if *maxMTime >= 0 {
 		opt.MaxMTime = time.Unix(*maxMTime, 0)
+	}
+	if *effectsMode {
+		if *plainTar || *caCerts || *scan || *usrMerge || *dpkgStatus || len(drop) > 0 || caOwners != nil || len(caRoot) > 0 {
+			fs.Usage()
+			return errors.New("--effects takes --arch, --max-mtime, --warnings and --root only")
+		}
+		if *arch == "" || len(roots) == 0 || fs.NArg() < 1 {
+			fs.Usage()
+			return errors.New("--effects needs --arch, at least one --root, and OUTDIR")
+		}
+		return runEffects(roots, fs.Args()[:fs.NArg()-1], fs.Arg(fs.NArg()-1), *arch, *maxMTime, *warningsFile, stdout, stderr)
+	}
+	if *arch != "" || len(roots) > 0 || *warningsFile != "" {
+		fs.Usage()
+		return errors.New("--arch, --root and --warnings go with --effects")
 	}
 	if *plainTar && *caCerts || *scan && (*plainTar || *caCerts) {
 		fs.Usage()
@@ -357,6 +394,67 @@ func caCertificates(roots []string, out string, maxMTime int64, stdout, stderr i
 	pr.CloseWithError(errors.New("extraction stopped"))
 	if err != nil {
 		return fmt.Errorf("ca-certificates: %w", err)
+	}
+	_, err = fmt.Fprintln(stdout, res)
+	return err
+}
+
+// runEffects writes the effects layer (the fifth form).
+func runEffects(roots, debs []string, out, arch string, maxMTime int64, warningsFile string, stdout, stderr io.Writer) error {
+	ctls := make([]*debextract.ControlArchive, len(debs))
+	var g errgroup.Group
+	g.SetLimit(max(1, runtime.GOMAXPROCS(0)))
+	for i, p := range debs {
+		g.Go(func() error {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if ctls[i], err = debextract.ReadControlArchive(f); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	img, err := imageroot.Open(roots...)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	mtime := time.Unix(0, 0)
+	if maxMTime >= 0 {
+		mtime = time.Unix(maxMTime, 0)
+	}
+	res, err := effects.Run(context.Background(), img, ctls, effects.Options{Arch: arch, Epoch: mtime})
+	if err != nil {
+		return fmt.Errorf("effects: %w", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "distrofile-extract: effects: warning: %s\n", w)
+	}
+	if warningsFile != "" {
+		ws := res.Warnings
+		if ws == nil {
+			ws = []string{}
+		}
+		data, err := json.Marshal(ws)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(warningsFile, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(res.Tar(pw, mtime)) }()
+	_, err = debextract.ExtractTar(pr, out, debextract.Options{MaxMTime: mtime})
+	pr.CloseWithError(errors.New("extraction stopped"))
+	if err != nil {
+		return fmt.Errorf("effects: %w", err)
 	}
 	_, err = fmt.Fprintln(stdout, res)
 	return err

@@ -1,0 +1,60 @@
+package llbgen
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// EffectsWarningsFile is where the effects step writes its warnings (a
+// JSON array of strings) in its second output, which is not part of the
+// image: the frontend reads it and reports each warning in the build.
+const EffectsWarningsFile = "/effects-warnings.json"
+
+// Effects is the effects step's output.
+type Effects struct {
+	// Layer is the effects layer of the image.
+	Layer llb.State
+	// Warnings holds EffectsWarningsFile.
+	Warnings llb.State
+}
+
+// EffectsLayer returns the step that stands in for the packages'
+// maintainer scripts, triggers and declarative files (package
+// debextract/effects): it reads the control archive of every fetched
+// .deb, in plan order, and the image made of the package layers and the
+// generated-files layer on top, and writes what dpkg and apt would have
+// left: alternatives, accounts, configuration files, links, run-time
+// directories, ld.so.cache, the Java trust store. It runs after the last
+// extraction; its layer goes on top of the others.
+func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt ExtractOptions) (*Effects, error) {
+	args := []string{helperInRoot, "--effects", "--arch=" + plan.Arch,
+		"--max-mtime=" + strconv.FormatInt(plan.Epoch.Unix(), 10), "--warnings=/meta" + EffectsWarningsFile}
+	runOpts := []llb.RunOption{
+		llb.Network(pb.NetMode_NONE),
+		llb.Platform(opt.BuildPlatform),
+		llb.WithCustomName(fmt.Sprintf("[distrofile] maintainer scripts and triggers of %d packages", len(plan.Packages))),
+	}
+	if opt.IgnoreCache {
+		runOpts = append(runOpts, llb.IgnoreCache)
+	}
+	for i, l := range append(append([]llb.State{}, pkgLayers...), files) {
+		dir := "/root/" + strconv.Itoa(i)
+		args = append(args, "--root="+dir)
+		runOpts = append(runOpts, llb.AddMount(dir, l, opt.inputMount()...))
+	}
+	for i, p := range plan.Packages {
+		mount, deb, err := opt.debInput(p, path.Join("/deb", strconv.Itoa(i)))
+		if err != nil {
+			return nil, err
+		}
+		runOpts = append(runOpts, mount)
+		args = append(args, deb)
+	}
+	args = append(args, "/out")
+	es := opt.Helper.Run(append(runOpts, llb.Args(args))...)
+	return &Effects{Layer: es.AddMount("/out", llb.Scratch()), Warnings: es.AddMount("/meta", llb.Scratch())}, nil
+}
