@@ -174,7 +174,7 @@ func (c *cache) marshal(a *arch, generator string) ([]byte, error) {
 	strOff := uint64(headerSize + entrySize*len(c.entries))
 	extOff := alignUp(strOff+uint64(len(st.data)), 4)
 	total := extOff + extensionHeader + 2*extensionSection + 4*uint64(len(used)) + uint64(len(generator))
-	if total > math.MaxUint32 || len(c.entries) > math.MaxUint32 {
+	if total > math.MaxUint32 || uint64(len(c.entries)) > math.MaxUint32 {
 		return nil, errors.New("cache is too large")
 	}
 	w := &writer{order: a.order}
