@@ -3,6 +3,10 @@ package effects
 import (
 	"bufio"
 	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"fmt"
 	"io"
 	"path"
@@ -39,6 +43,7 @@ func init() {
 		"groupadd":                {groupadd, "passwd: -r groups, ids from 999 down"},
 		"usermod":                 {usermod, "passwd: -a -G adds supplementary groups"},
 		"gpasswd":                 {gpasswd, "passwd: -a USER GROUP adds a member"},
+		"update-passwd":           {updatePasswd, "base-passwd: adds the accounts of passwd.master and group.master the image lacks"},
 		"getent":                  {getent, "libc-bin: passwd and group lookups"},
 		"id":                      {id, "coreutils: -u/-g/-n of a user"},
 		"ucf":                     {ucf, "ucf: installs the new configuration file when none is there"},
@@ -76,7 +81,31 @@ func init() {
 		"realpath":                {realpathCmd, "coreutils: resolves inside the image; -s, -m"},
 		"find":                    {findCmd, "findutils: paths, -mindepth, -maxdepth, -type, -name, -empty, -print, -printf %f/%p, -delete"},
 		"java":                    {javaCmd, "ca-certificates-java: -version, and its -jar program that writes /etc/ssl/certs/java/cacerts (JKS, as Debian's)"},
-		"mountpoint":              {func(*call) int { return 1 }, "util-linux: nothing is mounted in a build"},
+		"mountpoint":              {mountpoint, "util-linux: /proc, /sys and /dev are mounted, as in a real install; nothing else"},
+		"grep":                    {grepCmd, "grep: -q -v -c -E -F -x -w -i -l -s -e"},
+		"egrep":                   {grepCmd, "grep"},
+		"fgrep":                   {grepCmd, "grep"},
+		"sed":                     {sedCmd, "sed: s, y, p, d, q with /regex/, N and $ addresses; -n -e -E -i"},
+		"tr":                      {trCmd, "coreutils: SET1 SET2, -d, -s, the usual classes"},
+		"head":                    {headCmd, "coreutils: -n, -c"},
+		"cut":                     {cutCmd, "coreutils: -d -f"},
+		"md5sum":                  {sumCmd(md5.New), "coreutils"},
+		"sha1sum":                 {sumCmd(sha1.New), "coreutils"},
+		"sha256sum":               {sumCmd(sha256.New), "coreutils"},
+		"sha512sum":               {sumCmd(sha512.New), "coreutils"},
+		"uniq":                    {uniqCmd, "coreutils"},
+		"cmp":                     {cmpCmd, "diffutils: -s"},
+		"mktemp":                  {mktempCmd, "coreutils: names counted up, the same in every build"},
+		"stat":                    {statCmd, "coreutils: -c with %a %u %g %U %G %n %F"},
+		"expr":                    {exprCmd, "coreutils: integer arithmetic and comparisons"},
+		"uname":                   {unameCmd, "coreutils: -m is the image's machine, -s Linux; the kernel release is the build's"},
+		"ischroot":                {func(*call) int { return 1 }, "debianutils: an image is a system of its own, not a chroot"},
+		"runlevel":                {func(*call) int { return 1 }, "sysvinit: no runlevel in a build"},
+		"pidof":                   {func(*call) int { return 1 }, "procps: no process runs in a build"},
+		"sleep":                   silent("coreutils: a build does not wait"),
+		"sysctl":                  silent("procps: kernel settings belong to the host, not the image"),
+		"update-ca-certificates":  silent("ca-certificates: the CA step (package cacerts) writes what it writes"),
+		"restorecon":              silent("policycoreutils: no SELinux labels in an image"),
 		"logger":                  silent("bsdutils: logs nothing"),
 		// A container runs one program and no init: services are not
 		// enabled or started, as in any image built by a Dockerfile.
@@ -734,10 +763,11 @@ func dpkgQuery(c *call) int {
 	return 1
 }
 
-// dpkgDivert lists no diversion; adding one is not reproduced.
+// dpkgDivert lists no diversion; one added with --no-rename only
+// changes dpkg's database; one that renames a file is not reproduced.
 func dpkgDivert(c *call) int {
 	for _, a := range c.args[1:] {
-		if a == "--list" || a == "--listpackage" || a == "--truename" {
+		if a == "--list" || a == "--listpackage" || a == "--truename" || a == "--no-rename" || a == "--remove" {
 			return 0
 		}
 	}
@@ -993,4 +1023,36 @@ func findCmd(c *call) int {
 		walk(r, 0)
 	}
 	return status
+}
+
+// mountpoint says /proc, /sys and /dev are mounted, as during a real
+// install; no other directory is.
+func mountpoint(c *call) int {
+	for _, a := range c.args[1:] {
+		switch path.Clean(a) {
+		case "/proc", "/sys", "/dev":
+			return 0
+		}
+	}
+	return 1
+}
+
+// unameMachines are uname -m's answers for Debian's architectures.
+var unameMachines = map[string]string{
+	"amd64": "x86_64", "arm64": "aarch64", "armhf": "armv7l", "armel": "armv5tel", "i386": "i686",
+	"ppc64el": "ppc64le", "s390x": "s390x", "riscv64": "riscv64", "mips64el": "mips64", "loong64": "loongarch64",
+}
+
+// unameCmd answers uname for the image's architecture.
+func unameCmd(c *call) int {
+	f := parseFlags(c.args[1:], "")
+	switch {
+	case f.has('m', "machine"):
+		fmt.Fprintln(c.stdout, unameMachines[c.e.opt.Arch])
+	case f.has('r', "kernel-release"):
+		fmt.Fprintln(c.stdout, "6.12.0")
+	default:
+		fmt.Fprintln(c.stdout, "Linux")
+	}
+	return 0
 }

@@ -79,6 +79,7 @@ type engine struct {
 	replacements map[string]string
 	warnings     []string
 	scripts      int
+	temps        int // mktemp's counter
 }
 
 func (e *engine) warnf(p *pkgState, format string, args ...any) {
@@ -139,21 +140,28 @@ func Run(ctx context.Context, img *imageroot.Root, pkgs []*debextract.ControlArc
 	if err := e.declarative(); err != nil {
 		return nil, err
 	}
+	e.ldconfigEffects()
 	if err := e.accounts.write(e.fs); err != nil {
 		return nil, err
 	}
 	return e.result(), nil
 }
 
+// nativePackages are the packages whose maintainer scripts do not run:
+// what they do is done in Go by another step, from the same inputs.
+var nativePackages = map[string]string{
+	"ca-certificates": "the CA step (package cacerts) writes what update-ca-certificates writes, with COPY'd local CAs",
+}
+
 // maintscript runs p's script name, if it ships one.
 func (e *engine) maintscript(ctx context.Context, p *pkgState, name string, args ...string) error {
 	data, ok := p.ctl.Files[name]
-	if !ok {
+	if _, native := nativePackages[p.name]; !ok || native {
 		return nil
 	}
 	e.scripts++
 	p.script = name
-	_, err := e.run(ctx, script{pkg: p, name: name}, data, args)
+	_, err := e.run(ctx, script{pkg: p, name: name}, data, args, strings.NewReader(""))
 	return err
 }
 

@@ -53,7 +53,7 @@ func shellScript(data []byte) bool {
 // run interprets data with args as its parameters. Each command goes to a
 // stand-in (commands), a shell script of the image, or is skipped with a
 // warning: nothing of the image ever runs.
-func (e *engine) run(ctx context.Context, sc script, data []byte, args []string) (int, error) {
+func (e *engine) run(ctx context.Context, sc script, data []byte, args []string, stdin io.Reader) (int, error) {
 	if !shellScript(data) {
 		line, _, _ := bytes.Cut(data, []byte("\n"))
 		e.warnf(sc.pkg, "%s: not a shell script (%s): not read", sc.name, line)
@@ -69,7 +69,7 @@ func (e *engine) run(ctx context.Context, sc script, data []byte, args []string)
 	r, err := interp.New(
 		interp.Params(append([]string{"--"}, args...)...),
 		interp.Env(expand.ListEnviron(e.environ(sc)...)),
-		interp.StdIO(strings.NewReader(""), &stdout, &stderr),
+		interp.StdIO(stdin, &stdout, &stderr),
 		interp.Dir("/"),
 		interp.CallHandler(e.callHandler(sc)),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return e.execHandler(sc) }),
@@ -237,20 +237,17 @@ func (e *engine) lookPath(name string) (string, bool) {
 }
 
 // execHandler runs a command that is not a builtin or a function. The
-// interpreter runs the commands of a pipeline at the same time: a command
-// reads its whole input first, then runs holding the engine's lock, and
-// writes its output once it has let the lock go, so that no two touch the
-// image at once and none waits for another while holding it.
+// interpreter runs the commands of a pipeline at the same time: a
+// stand-in runs holding the engine's lock, lets it go while it waits for
+// its input (unlockingReader), and writes its output once it has let the
+// lock go, so that no two touch the image at once and none waits for
+// another while holding it.
 func (e *engine) execHandler(sc script) interp.ExecHandlerFunc {
 	return func(ctx context.Context, args []string) error {
 		hc := interp.HandlerCtx(ctx)
-		in, err := io.ReadAll(io.LimitReader(hc.Stdin, maxFile))
-		if err != nil {
-			return interp.NewExitStatus(1)
-		}
 		var stdout, stderr bytes.Buffer
-		c := &call{e: e, sc: sc, ctx: ctx, args: args, stdin: bytes.NewReader(in), stdout: &stdout, stderr: &stderr, dir: hc.Dir}
-		status := e.exec(c)
+		c := &call{e: e, sc: sc, ctx: ctx, args: args, stdin: &unlockingReader{r: hc.Stdin, mu: &e.mu}, stdout: &stdout, stderr: &stderr, dir: hc.Dir}
+		status := e.exec(c, hc.Stdin)
 		_, _ = hc.Stdout.Write(stdout.Bytes())
 		_, _ = hc.Stderr.Write(stderr.Bytes())
 		if status != 0 {
@@ -260,9 +257,22 @@ func (e *engine) execHandler(sc script) interp.ExecHandlerFunc {
 	}
 }
 
+// unlockingReader is a stand-in's standard input: reading lets the
+// engine's lock go, as the command writing into the pipe needs it.
+type unlockingReader struct {
+	r  io.Reader
+	mu *sync.Mutex
+}
+
+func (u *unlockingReader) Read(p []byte) (int, error) {
+	u.mu.Unlock()
+	defer u.mu.Lock()
+	return u.r.Read(p)
+}
+
 // exec runs c: a stand-in when one stands for the command, else a shell
 // script of the image, else nothing (a warning).
-func (e *engine) exec(c *call) int {
+func (e *engine) exec(c *call, stdin io.Reader) int {
 	e.mu.Lock()
 	name := path.Base(c.args[0])
 	if sub, ok := standIns[name]; ok {
@@ -278,7 +288,7 @@ func (e *engine) exec(c *call) int {
 	data, err := e.fs.readFile(p)
 	if err == nil && bytes.HasPrefix(data, []byte("#!")) && shellScript(data) && c.sc.depth < maxDepth {
 		e.mu.Unlock()
-		status, err := e.run(c.ctx, script{pkg: c.sc.pkg, name: p, depth: c.sc.depth + 1}, data, c.args[1:])
+		status, err := e.run(c.ctx, script{pkg: c.sc.pkg, name: p, depth: c.sc.depth + 1}, data, c.args[1:], stdin)
 		if err != nil {
 			fmt.Fprintln(c.stderr, err)
 			return 1

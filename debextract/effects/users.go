@@ -64,7 +64,7 @@ func adduser(c *call) int {
 	if !f.has(0, "system") {
 		c.e.warnf(c.sc.pkg, "%s: adduser of a non-system user %s: made as a system user", c.sc.name, name)
 	}
-	if a.user(name) != nil {
+	if a.findUser(name) != nil {
 		return 0
 	}
 	gid := nogroupGID
@@ -130,7 +130,11 @@ func adduser(c *call) int {
 // (or --gid), unless it exists.
 func addSystemGroup(c *call, name string, f flags) int {
 	a := c.e.accounts
-	if a.group(name) != nil {
+	if a.findGroup(name) != nil {
+		return 0
+	}
+	if gid, ok := baseGroups[name]; ok && f.long["gid"] == "" {
+		a.addGroup(&group{name: name, gid: gid})
 		return 0
 	}
 	gid, err := a.freeID(firstSystemID, lastSystemID, true, false, true)
@@ -173,7 +177,7 @@ func useradd(c *call) int {
 		return c.failf("want one NAME")
 	}
 	name := f.operands[0]
-	if a.user(name) != nil {
+	if a.findUser(name) != nil {
 		return c.failf("user '%s' already exists", name)
 	}
 	lo, hi, up := 1000, 59999, true
@@ -239,7 +243,7 @@ func groupadd(c *call) int {
 		return c.failf("want one NAME")
 	}
 	name := f.operands[0]
-	if a.group(name) != nil {
+	if a.findGroup(name) != nil {
 		if f.has('f', "force") {
 			return 0
 		}
@@ -257,6 +261,8 @@ func groupadd(c *call) int {
 		if gid, err = strconv.Atoi(v); err != nil {
 			return c.failf("bad gid %q", v)
 		}
+	} else if base, ok := baseGroups[name]; ok {
+		gid = base
 	}
 	a.addGroup(&group{name: name, gid: gid})
 	return 0
@@ -384,6 +390,38 @@ func id(c *call) int {
 		fmt.Fprintln(c.stdout, u.gid)
 	default:
 		fmt.Fprintf(c.stdout, "uid=%d(%s) gid=%d\n", u.uid, u.name, u.gid)
+	}
+	return 0
+}
+
+// updatePasswd stands in for base-passwd's update-passwd: the accounts of
+// passwd.master and group.master that the image lacks are added, with
+// their fixed ids.
+func updatePasswd(c *call) int {
+	a := c.e.accounts
+	if b, err := c.e.fs.readFile("/usr/share/base-passwd/group.master"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Split(l, ":")
+			if len(f) != 4 || a.findGroup(f[0]) != nil {
+				continue
+			}
+			if gid, err := strconv.Atoi(f[2]); err == nil {
+				a.addGroup(&group{name: f[0], gid: gid})
+			}
+		}
+	}
+	if b, err := c.e.fs.readFile("/usr/share/base-passwd/passwd.master"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Split(l, ":")
+			if len(f) != 7 || a.findUser(f[0]) != nil {
+				continue
+			}
+			uid, err1 := strconv.Atoi(f[2])
+			gid, err2 := strconv.Atoi(f[3])
+			if err1 == nil && err2 == nil {
+				a.addUser(&user{f[0], uid, gid, f[4], f[5], f[6]})
+			}
+		}
 	}
 	return 0
 }

@@ -405,3 +405,20 @@ func (ir *Root) Find(dir string, follow bool, match func(name string) bool) ([]s
 	}
 	return out, nil
 }
+
+// Open opens the regular file p (links resolved inside the image) for
+// reading, in the topmost layer that has it.
+func (ir *Root) Open(p string) (*os.File, error) {
+	q, fi, err := ir.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
+	}
+	d, _, err := ir.top(rel(q))
+	if err != nil {
+		return nil, err
+	}
+	return d.Open(path.Base(rel(q)))
+}
