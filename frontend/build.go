@@ -87,6 +87,8 @@ type builder struct {
 	built        map[string]*stageResult
 	packages     map[string][]llbgen.Package // "<stage index>/<platform>" -> packages, for the SBOM
 	resolveSteps map[string]llb.State        // resolve step name -> its output
+	effects      map[string]*stageEffects    // "<stage index>/<platform>" -> its effects step, for its warnings
+	warned       map[string]bool             // effects warnings reported
 }
 
 type stageResult struct {
@@ -120,6 +122,8 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 	}
 	b.resolver = &debresolve.Client{Fetcher: &llbFetcher{c: b.c, cacheImports: b.bc.CacheImports}}
 	b.built = map[string]*stageResult{}
+	b.effects = map[string]*stageEffects{}
+	b.warned = map[string]bool{}
 	if strings.EqualFold(b.bc.Target, LockTarget) {
 		return b.lockResult(ctx)
 	}
@@ -186,7 +190,11 @@ func (b *builder) solveImage(ctx context.Context, target *Stage, p ocispecs.Plat
 			return nil, nil, err
 		}
 		ref, err := r.SingleRef()
-		return ref, img, err
+		if err != nil {
+			return nil, nil, err
+		}
+		b.reportEffects(ctx, p)
+		return ref, img, nil
 	}
 }
 
@@ -238,8 +246,9 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	}
 	var pkgs []llbgen.Package
 	var caOwners []string
+	var origin map[string][]parser.Range
 	if len(s.Roots) > 0 {
-		if pkgs, caOwners, err = b.resolve(ctx, st, s, arch); err != nil {
+		if pkgs, caOwners, origin, err = b.resolve(ctx, st, s, arch); err != nil {
 			return llb.State{}, nil, err
 		}
 	}
@@ -279,9 +288,16 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	if len(s.Drops) > 0 {
 		opt.DropScan = lockedDropScan(b.lockStage(st), arch, usrMerge)
 	}
+	eff := &stageEffects{origin: origin, from: s.FromRanges}
+	plan.EffectsWarnings = &eff.warnings
 	root, img, err := llbgen.Build(plan, opt)
 	if err != nil {
 		return llb.State{}, nil, locate(err, s.FromRanges)
+	}
+	if len(pkgs) > 0 {
+		b.mu.Lock()
+		b.effects[fmt.Sprintf("%d/%s", st.Index, platforms.Format(p))] = eff
+		b.mu.Unlock()
 	}
 	return root, img, nil
 }
@@ -301,17 +317,18 @@ func stageUsrMerge(s *stageState, args map[string]string) (bool, error) {
 
 // resolve returns the stage's package closure (from Distrofile.lock, or
 // resolved from the stage's sources; see lock.go).
-func (b *builder) resolve(ctx context.Context, st *Stage, s *stageState, arch string) ([]llbgen.Package, []string, error) {
+// The origin map gives each package the INSTALL lines that pulled it in.
+func (b *builder) resolve(ctx context.Context, st *Stage, s *stageState, arch string) ([]llbgen.Package, []string, map[string][]parser.Range, error) {
 	cl, err := b.closure(ctx, st, s, arch)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	origin := rootOrigins(cl, s.Roots)
 	out := make([]llbgen.Package, 0, len(cl.Packages))
 	for _, p := range cl.Packages {
 		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}})
 	}
-	return out, caOwners(cl), nil
+	return out, caOwners(cl), origin, nil
 }
 
 // caOwners lists ca-certificates and the packages of cl that depend on it

@@ -116,10 +116,11 @@ func init() {
 		"systemctl":          silent("systemd: no init in a container"),
 		"service":            silent("init-system-helpers: no init in a container"),
 		"start-stop-daemon":  silent("dpkg: no daemon is started in a build"),
-		// Byte-code caches: the interpreter writes or skips them at run time.
-		"py3compile": silent("python3: byte-code is compiled at run time, or kept in memory"),
+		// Byte-code caches need Python to make: the build says they are
+		// missing; Python compiles a module in memory when it imports it.
+		"py3compile": {byteCompile, "python3: not reproduced (a warning): modules compile when imported"},
 		"py3clean":   silent("python3: nothing to clean on a fresh install"),
-		"pycompile":  silent("python: byte-code is compiled at run time"),
+		"pycompile":  {byteCompile, "python: not reproduced (a warning): modules compile when imported"},
 		"pyclean":    silent("python: nothing to clean on a fresh install"),
 	}
 }
@@ -1054,5 +1055,11 @@ func unameCmd(c *call) int {
 	default:
 		fmt.Fprintln(c.stdout, "Linux")
 	}
+	return 0
+}
+
+// byteCompile records that a package's Python byte-code is not compiled.
+func byteCompile(c *call) int {
+	c.e.warnf(c.sc.pkg, "Python byte-code (__pycache__) not compiled by %s: modules compile when imported", path.Base(c.args[0]))
 	return 0
 }
