@@ -62,6 +62,11 @@ type accounts struct {
 	users   []*user
 	groups  []*group
 	changed bool
+	// shadow and gshadow: the image has (or pwconv and grpconv made)
+	// /etc/shadow and /etc/gshadow, kept in step with passwd and group.
+	shadow, gshadow bool
+	// lastChange is the day of the "last password change" field.
+	lastChange int64
 }
 
 // loadAccounts reads the image's passwd and group files (the generated
@@ -103,6 +108,7 @@ func loadAccounts(v *vfs) (*accounts, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	a.shadow, a.gshadow = v.exists("/etc/shadow"), v.exists("/etc/gshadow")
 	return a, nil
 }
 
@@ -223,10 +229,14 @@ func (g *group) line() string {
 	return fmt.Sprintf("%s:x:%d:%s", g.name, g.gid, strings.Join(g.members, ","))
 }
 
-// write writes passwd and group back when a stand-in changed them.
+// write writes passwd and group back when a stand-in changed them, and
+// shadow and gshadow where the image has them.
 func (a *accounts) write(v *vfs) error {
 	if !a.changed {
 		return nil
+	}
+	if err := a.writeShadow(v); err != nil {
+		return err
 	}
 	var p, g strings.Builder
 	for _, u := range a.users {
@@ -239,4 +249,57 @@ func (a *accounts) write(v *vfs) error {
 		return err
 	}
 	return v.writeFile("/etc/group", []byte(g.String()), 0o644)
+}
+
+// writeShadow writes /etc/shadow and /etc/gshadow as pwconv and grpconv
+// would: a locked password ("*") for each account that has no line yet,
+// mode 0640, group shadow.
+func (a *accounts) writeShadow(v *vfs) error {
+	write := func(p string, names []string, line func(name string) string) error {
+		old := map[string]string{}
+		if b, err := v.readFile(p); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if n, _, ok := strings.Cut(l, ":"); ok {
+					old[n] = l
+				}
+			}
+		}
+		var out strings.Builder
+		for _, n := range names {
+			l, ok := old[n]
+			if !ok {
+				l = line(n)
+			}
+			out.WriteString(l + "\n")
+		}
+		if err := v.writeFile(p, []byte(out.String()), 0o640); err != nil {
+			return err
+		}
+		gid := 42
+		if g := a.findGroup("shadow"); g != nil {
+			gid = g.gid
+		}
+		return v.setAttr(p, false, 0, gid, 0o640)
+	}
+	if a.shadow {
+		var names []string
+		for _, u := range a.users {
+			names = append(names, u.name)
+		}
+		if err := write("/etc/shadow", names, func(n string) string { return fmt.Sprintf("%s:*:%d:0:99999:7:::", n, a.lastChange) }); err != nil {
+			return err
+		}
+	}
+	if a.gshadow {
+		var names []string
+		members := map[string]string{}
+		for _, g := range a.groups {
+			names = append(names, g.name)
+			members[g.name] = strings.Join(g.members, ",")
+		}
+		if err := write("/etc/gshadow", names, func(n string) string { return n + ":*::" + members[n] }); err != nil {
+			return err
+		}
+	}
+	return nil
 }

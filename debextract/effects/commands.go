@@ -44,6 +44,11 @@ func init() {
 		"usermod":                 {usermod, "passwd: -a -G adds supplementary groups"},
 		"gpasswd":                 {gpasswd, "passwd: -a USER GROUP adds a member"},
 		"update-passwd":           {updatePasswd, "base-passwd: adds the accounts of passwd.master and group.master the image lacks"},
+		"pwconv":                  {func(c *call) int { c.e.accounts.shadow = true; return c.e.shadowNow(c) }, "passwd: /etc/shadow, a locked password for each account"},
+		"grpconv":                 {func(c *call) int { c.e.accounts.gshadow = true; return c.e.shadowNow(c) }, "passwd: /etc/gshadow"},
+		"pwck":                    silent("passwd: -r checks only"),
+		"grpck":                   silent("passwd: -r checks only"),
+		"perl":                    {perlCmd, "perl: `perl -e \"\"` (does perl run?) succeeds when the image has perl; no other program runs"},
 		"getent":                  {getent, "libc-bin: passwd and group lookups"},
 		"id":                      {id, "coreutils: -u/-g/-n of a user"},
 		"ucf":                     {ucf, "ucf: installs the new configuration file when none is there"},
@@ -1061,5 +1066,27 @@ func unameCmd(c *call) int {
 // byteCompile records that a package's Python byte-code is not compiled.
 func byteCompile(c *call) int {
 	c.e.warnf(c.sc.pkg, "Python byte-code (__pycache__) not compiled by %s: modules compile when imported", path.Base(c.args[0]))
+	return 0
+}
+
+// perlCmd answers the one perl command scripts use as a test, perl -e "".
+func perlCmd(c *call) int {
+	if len(c.args) == 3 && c.args[1] == "-e" && strings.TrimSpace(c.args[2]) == "" {
+		if _, ok := c.e.lookPath("perl"); ok {
+			return 0
+		}
+		return 127
+	}
+	c.e.skipped(c)
+	return 0
+}
+
+// shadowNow writes the shadow files at once, as pwconv and grpconv do:
+// the script goes on to chmod them.
+func (e *engine) shadowNow(c *call) int {
+	e.accounts.changed = true
+	if err := e.accounts.writeShadow(e.fs); err != nil {
+		return c.failf("%v", err)
+	}
 	return 0
 }

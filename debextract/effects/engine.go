@@ -115,6 +115,7 @@ func Run(ctx context.Context, img *imageroot.Root, pkgs []*debextract.ControlArc
 	if e.accounts, err = loadAccounts(e.fs); err != nil {
 		return nil, err
 	}
+	e.accounts.lastChange = max(0, opt.Epoch.Unix()/86400)
 	e.alts = newAlternatives()
 	e.debconf = newDebconf(e.pkgs)
 	// apt preconfigures (the config scripts) before dpkg unpacks; each
