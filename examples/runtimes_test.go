@@ -14,7 +14,9 @@ import (
 )
 
 // buildExample builds examples/<name> as a user would and pushes it; it
-// returns the image reference, its package count and its compressed size.
+// returns the image reference, its layer count besides the generated
+// files and the effects (the packages' layers, and the COPYs') and its
+// size.
 func buildExample(t *testing.T, e env, name string, args ...string) (string, int, int64) {
 	t.Helper()
 	return buildExampleWith(t, e, name, nil, args...)
@@ -62,7 +64,7 @@ func buildExampleWith(t *testing.T, e env, name string, prepare func(dir string)
 		size += layerSize(t, e.registry, "examples/"+name, l.Digest)
 	}
 	t.Logf("examples/%s: %d layers, %.1f MB (%.1f MB compressed)", name, len(m.Layers), float64(size)/1e6, float64(compressed)/1e6)
-	return image, len(m.Layers) - 1, size
+	return image, len(m.Layers) - 2, size
 }
 
 // layerSize is the uncompressed size of a pushed gzip layer.

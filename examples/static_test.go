@@ -45,7 +45,7 @@ func TestE2EStatic(t *testing.T) {
 		}
 	}
 	if pkgs != 5+1 { // five packages and the COPY layer
-		t.Errorf("%d layers besides the generated files, want 5 packages and the COPY", pkgs)
+		t.Errorf("%d layers besides the generated files and the effects, want 5 packages and the COPY", pkgs)
 	}
 	// distroless/static is about 2 MB compressed; the layer tars here
 	// include the ~2.5 MB program.

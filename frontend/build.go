@@ -289,7 +289,7 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		opt.DropScan = lockedDropScan(b.lockStage(st), arch, usrMerge)
 	}
 	eff := &stageEffects{origin: origin, from: s.FromRanges}
-	plan.EffectsWarnings = &eff.warnings
+	plan.EffectsLayer = &eff.layer
 	root, img, err := llbgen.Build(plan, opt)
 	if err != nil {
 		return llb.State{}, nil, locate(err, s.FromRanges)

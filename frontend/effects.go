@@ -15,8 +15,9 @@ import (
 
 // stageEffects is what a stage's effects step can tell after the build.
 type stageEffects struct {
-	// warnings holds llbgen.EffectsWarningsFile.
-	warnings llb.State
+	// layer is the effects layer, with llbgen.EffectsWarningsFile when
+	// the step could not reproduce everything.
+	layer llb.State
 	// origin maps packages to the INSTALL lines that pulled them in; from
 	// is the FROM line, for the warnings of no package.
 	origin map[string][]parser.Range
@@ -64,7 +65,7 @@ func (b *builder) reportEffects(ctx context.Context, p ocispecs.Platform) {
 
 // effectsWarnings reads the warnings of one effects step.
 func (b *builder) effectsWarnings(ctx context.Context, eff *stageEffects, p ocispecs.Platform) ([]string, error) {
-	def, err := eff.warnings.Marshal(ctx, llb.Platform(p))
+	def, err := eff.layer.Marshal(ctx, llb.Platform(p))
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +76,9 @@ func (b *builder) effectsWarnings(ctx context.Context, eff *stageEffects, p ocis
 	ref, err := r.SingleRef()
 	if err != nil {
 		return nil, err
+	}
+	if _, err := ref.StatFile(ctx, client.StatRequest{Path: llbgen.EffectsWarningsFile}); err != nil {
+		return nil, nil // nothing left out
 	}
 	data, err := ref.ReadFile(ctx, client.ReadRequest{Filename: llbgen.EffectsWarningsFile})
 	if err != nil {

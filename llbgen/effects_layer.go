@@ -9,18 +9,14 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 )
 
-// EffectsWarningsFile is where the effects step writes its warnings (a
-// JSON array of strings) in its second output, which is not part of the
-// image: the frontend reads it and reports each warning in the build.
-const EffectsWarningsFile = "/effects-warnings.json"
-
-// Effects is the effects step's output.
-type Effects struct {
-	// Layer is the effects layer of the image.
-	Layer llb.State
-	// Warnings holds EffectsWarningsFile.
-	Warnings llb.State
-}
+// EffectsWarningsFile is where the effects layer records, as a JSON array
+// of strings, what the step could not reproduce, when there is anything:
+// the frontend reads it to report each warning in the build, and it stays
+// in the image for whoever wonders why a script's effect is missing. It
+// is in the layer, not in an output of its own, so that a rebuild from
+// --cache-from reads it without running the step (and fetching every
+// .deb) again: a remote cache holds the image's graph only.
+const EffectsWarningsFile = "/var/lib/distrofile/effects-warnings.json"
 
 // EffectsLayer returns the step that stands in for the packages'
 // maintainer scripts, triggers and declarative files (package
@@ -30,9 +26,9 @@ type Effects struct {
 // left: alternatives, accounts, configuration files, links, run-time
 // directories, ld.so.cache, the Java trust store. It runs after the last
 // extraction; its layer goes on top of the others.
-func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt ExtractOptions) (*Effects, error) {
+func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt ExtractOptions) (llb.State, error) {
 	args := []string{helperInRoot, "--effects", "--arch=" + plan.Arch,
-		"--max-mtime=" + strconv.FormatInt(plan.Epoch.Unix(), 10), "--warnings=/meta" + EffectsWarningsFile}
+		"--max-mtime=" + strconv.FormatInt(plan.Epoch.Unix(), 10), "--warnings=" + EffectsWarningsFile}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
@@ -49,12 +45,12 @@ func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt Extract
 	for i, p := range plan.Packages {
 		mount, deb, err := opt.debInput(p, path.Join("/deb", strconv.Itoa(i)))
 		if err != nil {
-			return nil, err
+			return llb.State{}, err
 		}
 		runOpts = append(runOpts, mount)
 		args = append(args, deb)
 	}
 	args = append(args, "/out")
 	es := opt.Helper.Run(append(runOpts, llb.Args(args))...)
-	return &Effects{Layer: es.AddMount("/out", llb.Scratch()), Warnings: es.AddMount("/meta", llb.Scratch())}, nil
+	return es.AddMount("/out", llb.Scratch()), nil
 }

@@ -52,9 +52,9 @@ type Plan struct {
 	// cache then needs no Packages index. The mount is keyed on the
 	// response's content, which changes only when the closure does.
 	Resolved *llb.State
-	// EffectsWarnings, when not nil, is set to the state holding the
-	// effects step's warnings (EffectsWarningsFile), when there is one.
-	EffectsWarnings *llb.State
+	// EffectsLayer, when not nil, is set to the effects layer (see
+	// EffectsLayer and EffectsWarningsFile), when there is one.
+	EffectsLayer *llb.State
 }
 
 // CACertificatesPackage is the package whose files the CA bundle is made
@@ -130,9 +130,9 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 		if err != nil {
 			return llb.State{}, nil, err
 		}
-		top = append(top, eff.Layer)
-		if plan.EffectsWarnings != nil {
-			*plan.EffectsWarnings = eff.Warnings
+		top = append(top, eff)
+		if plan.EffectsLayer != nil {
+			*plan.EffectsLayer = eff
 		}
 	}
 	return merge(append(layers, top...)), Image(plan), nil

@@ -58,7 +58,7 @@
 // bottom first (the package layers, then the generated files). It prints
 // one summary line, and each thing it could not reproduce as a warning
 // line on standard error and, with --warnings, as a JSON array of strings
-// in FILE.
+// at the image path FILE of the layer (when there is any).
 //
 // With --ca-owners=NAME,... (empty: none), a package not named there that
 // ships what update-ca-certificates reads is an error
@@ -125,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	scan := fs.Bool("scan-drops", false, "write OUTDIR/"+debextract.DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
 	effectsMode := fs.Bool("effects", false, "write the effects layer of the packages IN.deb for the image made of the --root layers")
 	arch := fs.String("arch", "", "with --effects: the image's Debian architecture")
-	warningsFile := fs.String("warnings", "", "with --effects: also write the warnings, as a JSON array, to this file")
+	warningsFile := fs.String("warnings", "", "with --effects: also record the warnings, as a JSON array, at this path of the layer")
 	var roots []string
 	fs.Func("root", "with --effects: a layer of the image, bottom first (repeatable)", func(s string) error {
 		roots = append(roots, s)
@@ -436,18 +436,12 @@ func runEffects(roots, debs []string, out, arch string, maxMTime int64, warnings
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "distrofile-extract: effects: warning: %s\n", w)
 	}
-	if warningsFile != "" {
-		ws := res.Warnings
-		if ws == nil {
-			ws = []string{}
-		}
-		data, err := json.Marshal(ws)
+	if warningsFile != "" && len(res.Warnings) > 0 {
+		data, err := json.Marshal(res.Warnings)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(warningsFile, append(data, '\n'), 0o644); err != nil {
-			return err
-		}
+		res.AddFile(warningsFile, append(data, '\n'))
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(res.Tar(pw, mtime)) }()

@@ -3,6 +3,8 @@ package effects
 import (
 	"archive/tar"
 	"io"
+	"path"
+	"sort"
 	"strings"
 	"time"
 )
@@ -32,4 +34,22 @@ func (r *Result) Tar(w io.Writer, mtime time.Time) error {
 		}
 	}
 	return tw.Close()
+}
+
+// AddFile adds a regular file (0644, root's) to the effects, with the
+// directories above it that the effects do not have yet (0755), keeping
+// Files sorted: the helper records its warnings in the layer so.
+func (r *Result) AddFile(p string, data []byte) {
+	p = cleanPath(p)
+	have := map[string]bool{}
+	for _, f := range r.Files {
+		have[f.Path] = true
+	}
+	for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+		if !have[d] {
+			r.Files = append(r.Files, File{Path: d, Dir: true, Mode: 0o755})
+		}
+	}
+	r.Files = append(r.Files, File{Path: p, Data: data, Mode: 0o644})
+	sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
 }
