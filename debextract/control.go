@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 )
 
@@ -79,4 +80,20 @@ func ReadControlArchive(r io.Reader) (*ControlArchive, error) {
 	}
 	ca.Package, ca.Version, ca.Architecture = x.res.Package, x.res.Version, x.res.Architecture
 	return ca, nil
+}
+
+// UnixMode is m's permission bits with setuid, setgid and sticky, as
+// chmod's octal number and a tar header's mode.
+func UnixMode(m fs.FileMode) int64 {
+	u := int64(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		u |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		u |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		u |= 0o1000
+	}
+	return u
 }

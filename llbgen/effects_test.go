@@ -3,6 +3,8 @@ package llbgen
 import (
 	"strings"
 	"testing"
+
+	"github.com/distrofile/distrofile/debextract"
 )
 
 func TestScriptEffects(t *testing.T) {
@@ -17,7 +19,7 @@ func TestScriptEffects(t *testing.T) {
 	// tzdata's /etc/localtime comes from its postinst, in the effects
 	// step (debextract/effects TestTzdata).
 	fs := ScriptEffects(map[string]bool{"tzdata": true}, Distro{ID: "debian", Codename: "bookworm"})
-	if f := find(fs, "/run/lock"); f == nil || unixMode(f.Mode) != 0o1777 {
+	if f := find(fs, "/run/lock"); f == nil || debextract.UnixMode(f.Mode) != 0o1777 {
 		t.Errorf("/run/lock: %+v", f)
 	}
 	if f := find(fs, "/var/run"); f == nil || f.Target != "/run" {

@@ -6,11 +6,13 @@ import (
 	"strconv"
 
 	"fmt"
-	"github.com/moby/buildkit/solver/pb"
 	"os"
 	"path"
 	"strings"
 	"time"
+
+	"github.com/distrofile/distrofile/debextract"
+	"github.com/moby/buildkit/solver/pb"
 
 	"github.com/moby/buildkit/client/llb"
 )
@@ -178,9 +180,9 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 		h := &tar.Header{Name: strings.TrimPrefix(path.Clean(f.Path), "/"), Uid: f.UID, Gid: f.GID, ModTime: epoch, Format: tar.FormatPAX}
 		switch f.Kind {
 		case KindDir:
-			h.Typeflag, h.Mode, h.Name = tar.TypeDir, unixMode(f.Mode), h.Name+"/"
+			h.Typeflag, h.Mode, h.Name = tar.TypeDir, debextract.UnixMode(f.Mode), h.Name+"/"
 		case KindFile:
-			h.Typeflag, h.Mode, h.Size = tar.TypeReg, unixMode(f.Mode), int64(len(f.Content))
+			h.Typeflag, h.Mode, h.Size = tar.TypeReg, debextract.UnixMode(f.Mode), int64(len(f.Content))
 		case KindSymlink:
 			h.Typeflag, h.Mode, h.Linkname = tar.TypeSymlink, 0o777, f.Target
 		}
@@ -267,19 +269,4 @@ func copyActions(files []File) *llb.FileAction {
 		}
 	}
 	return fa
-}
-
-// unixMode converts an os.FileMode to tar's unix mode bits.
-func unixMode(m os.FileMode) int64 {
-	u := int64(m.Perm())
-	if m&os.ModeSetuid != 0 {
-		u |= 0o4000
-	}
-	if m&os.ModeSetgid != 0 {
-		u |= 0o2000
-	}
-	if m&os.ModeSticky != 0 {
-		u |= 0o1000
-	}
-	return u
 }

@@ -290,29 +290,28 @@ func unescapeArg(s string) string {
 
 // sysusersCmd stands in for systemd-sysusers [FILE...].
 func (e *engine) sysusersCmd(c *call) int {
-	files := c.nonOptions()
-	if len(files) == 0 {
-		files = confFiles(e.fs, sysusersDirs)
-	}
-	for _, f := range files {
-		e.applySysusers(e.findConf(f, sysusersDirs), c.sc.pkg)
-	}
+	e.applyNamed(c, sysusersDirs, e.applySysusers)
 	return 0
 }
 
 // tmpfilesCmd stands in for systemd-tmpfiles --create [FILE...].
 func (e *engine) tmpfilesCmd(c *call) int {
-	if !contains(c.args, "--create") {
-		return 0
-	}
-	files := c.nonOptions()
-	if len(files) == 0 {
-		files = confFiles(e.fs, tmpfilesDirs)
-	}
-	for _, f := range files {
-		e.applyTmpfiles(e.findConf(f, tmpfilesDirs), c.sc.pkg)
+	if contains(c.args, "--create") {
+		e.applyNamed(c, tmpfilesDirs, e.applyTmpfiles)
 	}
 	return 0
+}
+
+// applyNamed applies the files a command names (all of dirs' when it
+// names none).
+func (e *engine) applyNamed(c *call, dirs []string, apply func(file string, p *pkgState)) {
+	files := c.nonOptions()
+	if len(files) == 0 {
+		files = confFiles(e.fs, dirs)
+	}
+	for _, f := range files {
+		apply(e.findConf(f, dirs), c.sc.pkg)
+	}
 }
 
 // nonOptions are the command's arguments that are not options.

@@ -2,11 +2,11 @@ package effects
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/distrofile/distrofile/internal/layertest"
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debextract/imageroot"
@@ -18,34 +18,10 @@ type testPkg struct {
 	files      map[string]string // control.tar members: "postinst", "triggers"…
 }
 
-// image writes an image layer: "path" → content ("@target": a link,
-// trailing "/": a directory, a "#!" content is made executable).
+// image writes an image layer (see layertest.Write).
 func image(t testing.TB, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		switch {
-		case strings.HasSuffix(p, "/"):
-			err = os.MkdirAll(full, 0o755)
-		case strings.HasPrefix(c, "@"):
-			err = os.Symlink(c[1:], full)
-		default:
-			mode := os.FileMode(0o644)
-			if strings.HasPrefix(c, "#!") || strings.HasPrefix(p, "usr/bin/") || strings.HasPrefix(p, "usr/sbin/") {
-				mode = 0o755
-			}
-			err = os.WriteFile(full, []byte(c), mode)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return layertest.Write(t, files)
 }
 
 // merged is a merged-/usr image base with the generated accounts.

@@ -57,11 +57,7 @@ func (f vfsFS) ReadDir(p string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]fs.DirEntry, len(ins))
-	for i, in := range ins {
-		out[i] = dirEntry{fileInfo{in}}
-	}
-	return out, nil
+	return dirEntries(ins), nil
 }
 
 func (f vfsFS) Stat(p string) (string, fs.FileInfo, error) {

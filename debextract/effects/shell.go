@@ -200,11 +200,7 @@ func (e *engine) readDirHandler(ctx context.Context, name string) ([]fs.DirEntry
 	if err != nil {
 		return nil, err
 	}
-	out := make([]fs.DirEntry, len(ins))
-	for i, in := range ins {
-		out[i] = dirEntry{fileInfo{in}}
-	}
-	return out, nil
+	return dirEntries(ins), nil
 }
 
 // access answers test -r/-w/-x as root would: -x needs an execute bit.

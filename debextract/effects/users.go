@@ -5,23 +5,12 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+
+	"github.com/distrofile/distrofile/debextract"
 )
 
-// unixPerm is m's permission bits with setuid, setgid and sticky as in
-// chmod's octal.
-func unixPerm(m fs.FileMode) int {
-	u := int(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		u |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		u |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		u |= 0o1000
-	}
-	return u
-}
+// unixPerm is m's permission bits as chmod's octal number.
+func unixPerm(m fs.FileMode) int { return int(debextract.UnixMode(m)) }
 
 // makeHome creates a home directory owned by the user, as adduser and
 // useradd -m do; an existing directory keeps its owner.

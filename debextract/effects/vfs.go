@@ -426,3 +426,12 @@ type dirEntry struct{ fileInfo }
 
 func (d dirEntry) Type() fs.FileMode          { return d.Mode().Type() }
 func (d dirEntry) Info() (fs.FileInfo, error) { return d.fileInfo, nil }
+
+// dirEntries adapts a listing to fs.DirEntry.
+func dirEntries(ins []info) []fs.DirEntry {
+	out := make([]fs.DirEntry, len(ins))
+	for i, in := range ins {
+		out[i] = dirEntry{fileInfo{in}}
+	}
+	return out
+}

@@ -2,36 +2,17 @@ package imageroot
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/distrofile/distrofile/internal/layertest"
 )
 
-// layer writes files ("path" → content, "path/" a directory, "@target" a
-// symbolic link) into a new directory.
+// layer writes files (see layertest.Write) into a new directory.
 func layer(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		switch {
-		case strings.HasSuffix(p, "/"):
-			err = os.MkdirAll(full, 0o755)
-		case strings.HasPrefix(c, "@"):
-			err = os.Symlink(c[1:], full)
-		default:
-			err = os.WriteFile(full, []byte(c), 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return layertest.Write(t, files)
 }
 
 func TestUnion(t *testing.T) {
