@@ -18,3 +18,8 @@ image:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 bench:: ; @bench/run
+# The fidelity oracle: what apt's maintainer scripts and triggers leave, and
+# how much of it the images have, for the full list of sets (hack/fidelity).
+.PHONY: fidelity
+fidelity:
+	hack/fidelity

@@ -1,0 +1,236 @@
+package examples
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distrofile/distrofile/internal/fidelity"
+)
+
+// fidelitySet is a package set the fidelity oracle measures, with the least
+// the image must have of its effects: a build that has fewer fails (a
+// regression). The floors are what main gave when the set was added; they
+// are raised as the build learns to write more of what maintainer scripts
+// leave.
+type fidelitySet struct {
+	pkgs []string
+	// min is the floor: effects, users and groups present.
+	min fidelity.Summary
+}
+
+func (s fidelitySet) name() string { return fidelity.Slug(s.pkgs) }
+
+// fastFidelitySets run in `make test`: small closures whose scripts add a
+// user, a directory, alternatives and a trigger's cache.
+var fastFidelitySets = []fidelitySet{
+	{pkgs: []string{"redis-server"}},
+	{pkgs: []string{"nodejs"}},
+	{pkgs: []string{"fontconfig", "fonts-dejavu-core"}},
+}
+
+// fullFidelitySets run in `make fidelity` (hack/fidelity), with the fast
+// ones: the runtimes and servers people put in images.
+var fullFidelitySets = []fidelitySet{
+	{pkgs: []string{"openjdk-21-jre-headless"}},
+	{pkgs: []string{"openjdk-25-jre-headless"}},
+	{pkgs: []string{"ca-certificates-java"}},
+	{pkgs: []string{"php8.4-cli"}},
+	{pkgs: []string{"php8.4-fpm"}},
+	{pkgs: []string{"ruby"}},
+	{pkgs: []string{"python3", "python3-venv", "python3-pip"}},
+	{pkgs: []string{"perl"}},
+	{pkgs: []string{"nginx"}},
+	{pkgs: []string{"apache2"}},
+	{pkgs: []string{"postgresql"}},
+	{pkgs: []string{"postgresql-client"}},
+	{pkgs: []string{"mariadb-client"}},
+	{pkgs: []string{"imagemagick"}},
+	{pkgs: []string{"libgdk-pixbuf-2.0-0"}},
+	{pkgs: []string{"git"}},
+	{pkgs: []string{"curl"}},
+	{pkgs: []string{"openssh-client"}},
+	{pkgs: []string{"tini"}},
+	{pkgs: []string{"busybox"}},
+	{pkgs: []string{"locales"}},
+	{pkgs: []string{"tzdata"}},
+	{pkgs: []string{"ca-certificates"}},
+	{pkgs: []string{"libnss-wrapper"}},
+	{pkgs: []string{"libnss-myhostname"}},
+}
+
+// fidelitySets returns the sets FIDELITY_SETS names: "fast" (the default),
+// "full" (fast and full), or a comma-separated list of sets whose packages
+// are joined by "+" ("python3+python3-venv,nginx"), with the floors of the
+// tables for the sets they hold.
+func fidelitySets() []fidelitySet {
+	all := append(append([]fidelitySet{}, fastFidelitySets...), fullFidelitySets...)
+	switch v := os.Getenv("FIDELITY_SETS"); v {
+	case "", "fast":
+		return fastFidelitySets
+	case "full":
+		return all
+	default:
+		var out []fidelitySet
+		for _, name := range strings.Split(v, ",") {
+			s := fidelitySet{pkgs: strings.Split(name, "+")}
+			for _, known := range all {
+				if known.name() == name {
+					s = known
+				}
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+}
+
+// fidelityArches returns FIDELITY_ARCHES (default amd64). The apt roots
+// are always amd64: mmdebstrap makes a foreign root only under qemu, so the
+// arm64 image is compared with the amd64 root's effects, its paths renamed
+// (fidelity.ArchRenamer: triplet, loader, "-amd64").
+func fidelityArches() []string {
+	v := os.Getenv("FIDELITY_ARCHES")
+	if v == "" {
+		return []string{"amd64"}
+	}
+	return strings.Split(v, ",")
+}
+
+// TestE2EFidelity measures, for each set, how much of what apt's maintainer
+// scripts and triggers leave (fidelity.ComputeEffects on mmdebstrap roots)
+// the image of `FROM debian:trixie` + `INSTALL <set>` has. It logs every
+// missing effect with its origin and fails only when a set falls below its
+// floor. FIDELITY_REPORT=<file.md> writes the results (and <file>.json);
+// FIDELITY_ALL=1 lists every effect there, present or not.
+func TestE2EFidelity(t *testing.T) {
+	e := e2eEnv(t)
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		t.Fatalf("the fidelity oracle needs mmdebstrap (apt-get install mmdebstrap): %v", err)
+	}
+	roots := fidelity.AptRoots{Mirror: e.mirror, Log: testLog{t}}
+	ctx := context.Background()
+	baseDir, err := roots.Root(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := fidelity.ReadDir(baseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports []*fidelity.Report
+	for _, set := range fidelitySets() {
+		t.Run(set.name(), func(t *testing.T) {
+			for _, r := range fidelityOfSet(t, e, roots, base, set) {
+				reports = append(reports, r)
+				checkFloor(t, set, r)
+			}
+		})
+	}
+	if out := os.Getenv("FIDELITY_REPORT"); out != "" {
+		writeFidelityReport(t, out, e.mirror, reports)
+	}
+}
+
+// fidelityOfSet makes the set's apt root, builds its image for each
+// architecture and compares.
+func fidelityOfSet(t *testing.T, e env, roots fidelity.AptRoots, base *fidelity.Tree, set fidelitySet) []*fidelity.Report {
+	dir, err := roots.Root(context.Background(), set.pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := fidelity.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	effs, err := fidelity.ComputeEffects(base, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports []*fidelity.Report
+	for _, arch := range fidelityArches() {
+		image, err := fidelity.ReadTarFile(buildSetImage(t, e, set, arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := fidelity.Compare(set.name(), arch, effs, image, fidelity.ArchRenamer(arch))
+		var b bytes.Buffer
+		fidelity.WriteDetails(&b, r, false)
+		t.Logf("\n%s", b.String())
+		reports = append(reports, r)
+	}
+	return reports
+}
+
+// buildSetImage builds `FROM debian:trixie` + `INSTALL <set>` for arch
+// and returns the exported tar.
+func buildSetImage(t *testing.T, e env, set fidelitySet, arch string) string {
+	dir := withSyntax(t, e, "FROM debian:trixie\nINSTALL "+strings.Join(set.pkgs, " ")+"\n")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/"+arch,
+		"--build-arg", "DISTROFILE_MIRROR="+e.mirror, "-o", "type=tar,dest=image.tar", ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, lastLines(out, 30))
+	}
+	return filepath.Join(dir, "image.tar")
+}
+
+// checkFloor fails when the image has fewer effects, users or groups than
+// the set's floor.
+func checkFloor(t *testing.T, set fidelitySet, r *fidelity.Report) {
+	s := r.Summary
+	t.Logf("%s %s: effects %d/%d, users %d/%d, groups %d/%d (floor %d, %d, %d)", r.Set, r.Arch,
+		s.Present, s.Effects, s.UsersPresent, s.Users, s.GroupsPresent, s.Groups,
+		set.min.Present, set.min.UsersPresent, set.min.GroupsPresent)
+	if s.Present < set.min.Present || s.UsersPresent < set.min.UsersPresent || s.GroupsPresent < set.min.GroupsPresent {
+		t.Errorf("%s %s: fidelity fell below the floor: effects %d (floor %d), users %d (floor %d), groups %d (floor %d)",
+			r.Set, r.Arch, s.Present, set.min.Present, s.UsersPresent, set.min.UsersPresent, s.GroupsPresent, set.min.GroupsPresent)
+	}
+}
+
+// writeFidelityReport writes the Markdown results and their JSON beside
+// them. The mirror's host never reaches the file: it is replaced by
+// <mirror>.
+func writeFidelityReport(t *testing.T, name, mirror string, reports []*fidelity.Report) {
+	commit, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	header := fmt.Sprintf("# Fidelity: Distrofile images against apt roots\n\n"+
+		"Run on %s, commit %s, frontend image %s. For each set, an apt root made by `mmdebstrap --mode=root --variant=apt "+
+		"--include=<set> trixie` (trixie, trixie-updates, trixie-security, main; no Recommends) is compared with a base root "+
+		"(no --include); its effects — paths no package owns and that the base root lacks or has otherwise, owned files a "+
+		"script edited or chowned, dpkg-statoverrides, and added users and groups, minus internal/fidelity's exclusions — "+
+		"are looked up in the image of `FROM debian:trixie` + `INSTALL <set>` exported with `--output type=tar`. "+
+		"arm64 images are compared with the amd64 root's effects, renamed (triplet, loader, -amd64).",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.TrimSpace(string(commit)), os.Getenv("DISTROFILE_FRONTEND_IMAGE"))
+	var md, js bytes.Buffer
+	if err := fidelity.WriteMarkdown(&md, header, reports, os.Getenv("FIDELITY_ALL") == "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fidelity.WriteJSON(&js, reports); err != nil {
+		t.Fatal(err)
+	}
+	host := mirror
+	if u, err := url.Parse(mirror); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	jsonName := strings.TrimSuffix(name, filepath.Ext(name)) + ".json"
+	for file, b := range map[string][]byte{name: md.Bytes(), jsonName: js.Bytes()} {
+		if err := os.WriteFile(file, bytes.ReplaceAll(b, []byte(host), []byte("<mirror>")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("wrote %s and %s", name, jsonName)
+}
+
+// testLog writes a fidelity.AptRoots log through t.Log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(b []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}

@@ -1,0 +1,87 @@
+package fidelity
+
+import (
+	"path"
+	"strings"
+)
+
+// usrMerged are the top-level directories that are links into /usr on a
+// merged-/usr system (Debian trixie and later): dpkg's file lists still
+// name /bin/sh, while the file is /usr/bin/sh.
+var usrMerged = []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/libo32"}
+
+// Canon returns p as it is stored on a merged-/usr system when merged is
+// true: /bin/x is /usr/bin/x. The links themselves (/bin) stay as they are.
+func Canon(p string, merged bool) string {
+	p = path.Clean("/" + p)
+	if !merged {
+		return p
+	}
+	for _, d := range usrMerged {
+		if strings.HasPrefix(p, d+"/") {
+			return "/usr" + p
+		}
+	}
+	return p
+}
+
+// ResolveTarget returns the absolute, clean and canonical path a symlink at
+// link points to, without following further links: "../lib/x" from
+// /usr/bin/y is /usr/lib/x, and "/bin/sh" is /usr/bin/sh on a merged system.
+// Two links agree when their resolved targets are equal, whether one is
+// written relative and the other absolute.
+func ResolveTarget(link, target string, merged bool) string {
+	if !strings.HasPrefix(target, "/") {
+		target = path.Join(path.Dir(Canon(link, merged)), target)
+	}
+	return Canon(target, merged)
+}
+
+// Renamer maps a path of one architecture's root to the same path of
+// another's: the arm64 image is compared with the amd64 apt root (mmdebstrap
+// builds a foreign root only under qemu), so effect paths and symlink
+// targets are renamed by the multiarch triplet and the Debian architecture
+// name.
+type Renamer func(string) string
+
+// ArchRenamer returns the Renamer from amd64 paths to arch's, or nil when
+// arch is amd64. The replacements are whole path elements or their
+// "-amd64" / "x86_64-linux-gnu" parts: /usr/lib/x86_64-linux-gnu/… becomes
+// /usr/lib/aarch64-linux-gnu/…, /usr/lib/jvm/java-21-openjdk-amd64 becomes
+// …-arm64, and the dynamic loader's name is mapped too.
+func ArchRenamer(arch string) Renamer {
+	triplet, ok := triplets[arch]
+	if !ok || arch == "amd64" {
+		return nil
+	}
+	r := strings.NewReplacer(
+		"x86_64-linux-gnu", triplet,
+		"ld-linux-x86-64.so.2", loaders[arch],
+		"-amd64", "-"+arch,
+		"_amd64", "_"+arch,
+	)
+	return r.Replace
+}
+
+// triplets are the multiarch triplets of the architectures the oracle
+// compares.
+var triplets = map[string]string{
+	"amd64":   "x86_64-linux-gnu",
+	"arm64":   "aarch64-linux-gnu",
+	"armhf":   "arm-linux-gnueabihf",
+	"ppc64el": "powerpc64le-linux-gnu",
+	"s390x":   "s390x-linux-gnu",
+	"riscv64": "riscv64-linux-gnu",
+	"i386":    "i386-linux-gnu",
+}
+
+// loaders are the dynamic loaders' base names, per architecture.
+var loaders = map[string]string{
+	"amd64":   "ld-linux-x86-64.so.2",
+	"arm64":   "ld-linux-aarch64.so.1",
+	"armhf":   "ld-linux-armhf.so.3",
+	"ppc64el": "ld64.so.2",
+	"s390x":   "ld64.so.1",
+	"riscv64": "ld-linux-riscv64-lp64d.so.1",
+	"i386":    "ld-linux.so.2",
+}
