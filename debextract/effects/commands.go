@@ -32,86 +32,100 @@ var standIns map[string]standIn
 func init() {
 	silent := func(doc string) standIn { return standIn{func(*call) int { return 0 }, doc} }
 	standIns = map[string]standIn{
-		"update-alternatives":     {updateAlternatives, "dpkg: --install/--set write the links of automatic mode (highest priority, the first installed on a tie), masters and slaves"},
-		"distrofile-debconf":      {debconfCommand, "debconf's confmodule: the noninteractive frontend, answers are the templates' defaults"},
-		"distrofile-lookup":       {lookup, "command -v, type, hash, which: look the command up in the image"},
-		"which":                   {lookup, "debianutils: look the command up in the image"},
-		"dpkg-trigger":            {dpkgTrigger, "dpkg: activates the trigger, processed after configuration"},
-		"adduser":                 {adduser, "adduser: --system users and groups, ids from 100 up; USER GROUP adds a member"},
-		"addgroup":                {addgroup, "adduser: --system groups, ids from 100 up"},
-		"useradd":                 {useradd, "passwd: -r users, ids from 999 down; -m makes the home"},
-		"groupadd":                {groupadd, "passwd: -r groups, ids from 999 down"},
-		"usermod":                 {usermod, "passwd: -a -G adds supplementary groups"},
-		"gpasswd":                 {gpasswd, "passwd: -a USER GROUP adds a member"},
-		"update-passwd":           {updatePasswd, "base-passwd: adds the accounts of passwd.master and group.master the image lacks"},
-		"pwconv":                  {func(c *call) int { c.e.accounts.shadow = true; return c.e.shadowNow(c) }, "passwd: /etc/shadow, a locked password for each account"},
-		"grpconv":                 {func(c *call) int { c.e.accounts.gshadow = true; return c.e.shadowNow(c) }, "passwd: /etc/gshadow"},
-		"pwck":                    silent("passwd: -r checks only"),
-		"grpck":                   silent("passwd: -r checks only"),
-		"perl":                    {perlCmd, "perl: `perl -e \"\"` (does perl run?) succeeds when the image has perl; no other program runs"},
-		"getent":                  {getent, "libc-bin: passwd and group lookups"},
-		"id":                      {id, "coreutils: -u/-g/-n of a user"},
-		"ucf":                     {ucf, "ucf: installs the new configuration file when none is there"},
-		"ucfr":                    silent("ucf: registers the file with its package; nothing in the image"),
-		"ucfq":                    {func(*call) int { return 1 }, "ucf: no file is registered on a fresh install"},
-		"mkdir":                   {mkdirCmd, "coreutils"},
-		"ln":                      {lnCmd, "coreutils"},
-		"chown":                   {chownCmd, "coreutils"},
-		"chgrp":                   {chgrpCmd, "coreutils"},
-		"chmod":                   {chmodCmd, "coreutils: octal and symbolic modes"},
-		"rm":                      {rmCmd, "coreutils"},
-		"rmdir":                   {rmdirCmd, "coreutils"},
-		"touch":                   {touchCmd, "coreutils"},
-		"cp":                      {cpCmd, "coreutils: files"},
-		"mv":                      {mvCmd, "coreutils: files and links"},
-		"install":                 {installCmd, "coreutils: -d, -m, -o, -g"},
-		"cat":                     {catCmd, "coreutils"},
-		"true":                    silent("coreutils"),
-		"false":                   {func(*call) int { return 1 }, "coreutils"},
-		"basename":                {basenameCmd, "coreutils"},
-		"dirname":                 {dirnameCmd, "coreutils"},
-		"readlink":                {readlinkCmd, "coreutils: -f resolves inside the image"},
-		"sort":                    {sortCmd, "coreutils: lines, -r, -n, -u"},
-		"dpkg":                    {dpkgCmd, "dpkg: --print-architecture, --compare-versions, --assert-*"},
-		"dpkg-statoverride":       {statOverride, "dpkg: --add sets the owner and mode of the path"},
-		"dpkg-maintscript-helper": silent("dpkg: conffile moves and removals have nothing to do on a fresh install"),
-		"dpkg-divert":             {func(c *call) int { return dpkgDivert(c) }, "dpkg: --list lists nothing; a diversion is not reproduced (warning)"},
-		"ldconfig":                {func(c *call) int { c.e.ldconfig = true; return 0 }, "libc-bin: /etc/ld.so.cache is written in Go after the scripts"},
-		"systemd-sysusers":        {func(c *call) int { return c.e.sysusersCmd(c) }, "systemd: applies sysusers.d (also done for every package after the scripts)"},
-		"systemd-tmpfiles":        {func(c *call) int { return c.e.tmpfilesCmd(c) }, "systemd: --create applies tmpfiles.d (also done for every package after the scripts)"},
-		"phpenmod":                {phpenmod, "php-common: links /etc/php/V/SAPI/conf.d/PRIORITY-MOD.ini and records the state under /var/lib/php/modules"},
-		"phpdismod":               silent("php-common: nothing is disabled on a fresh install"),
-		"phpquery":                {phpquery, "php-common: versions, SAPIs, registered modules and their state"},
-		"date":                    {dateCmd, "coreutils: the build's epoch (SOURCE_DATE_EPOCH), in UTC, whatever the format asked"},
-		"realpath":                {realpathCmd, "coreutils: resolves inside the image; -s, -m"},
-		"find":                    {findCmd, "findutils: paths, -mindepth, -maxdepth, -type, -name, -empty, -print, -printf %f/%p, -delete"},
-		"java":                    {javaCmd, "ca-certificates-java: -version, and its -jar program that writes /etc/ssl/certs/java/cacerts (JKS, as Debian's)"},
-		"mountpoint":              {mountpoint, "util-linux: /proc, /sys and /dev are mounted, as in a real install; nothing else"},
-		"grep":                    {grepCmd, "grep: -q -v -c -E -F -x -w -i -l -s -e"},
-		"egrep":                   {grepCmd, "grep"},
-		"fgrep":                   {grepCmd, "grep"},
-		"sed":                     {sedCmd, "sed: s, y, p, d, q with /regex/, N and $ addresses; -n -e -E -i"},
-		"tr":                      {trCmd, "coreutils: SET1 SET2, -d, -s, the usual classes"},
-		"head":                    {headCmd, "coreutils: -n, -c"},
-		"cut":                     {cutCmd, "coreutils: -d -f"},
-		"md5sum":                  {sumCmd(md5.New), "coreutils"},
-		"sha1sum":                 {sumCmd(sha1.New), "coreutils"},
-		"sha256sum":               {sumCmd(sha256.New), "coreutils"},
-		"sha512sum":               {sumCmd(sha512.New), "coreutils"},
-		"uniq":                    {uniqCmd, "coreutils"},
-		"cmp":                     {cmpCmd, "diffutils: -s"},
-		"mktemp":                  {mktempCmd, "coreutils: names counted up, the same in every build"},
-		"stat":                    {statCmd, "coreutils: -c with %a %u %g %U %G %n %F"},
-		"expr":                    {exprCmd, "coreutils: integer arithmetic and comparisons"},
-		"uname":                   {unameCmd, "coreutils: -m is the image's machine, -s Linux; the kernel release is the build's"},
-		"ischroot":                {func(*call) int { return 1 }, "debianutils: an image is a system of its own, not a chroot"},
-		"runlevel":                {func(*call) int { return 1 }, "sysvinit: no runlevel in a build"},
-		"pidof":                   {func(*call) int { return 1 }, "procps: no process runs in a build"},
-		"sleep":                   silent("coreutils: a build does not wait"),
-		"sysctl":                  silent("procps: kernel settings belong to the host, not the image"),
-		"update-ca-certificates":  silent("ca-certificates: the CA step (package cacerts) writes what it writes"),
-		"restorecon":              silent("policycoreutils: no SELinux labels in an image"),
-		"logger":                  silent("bsdutils: logs nothing"),
+		"update-alternatives":      {updateAlternatives, "dpkg: --install/--set write the links of automatic mode (highest priority, the first installed on a tie), masters and slaves"},
+		"distrofile-debconf":       {debconfCommand, "debconf's confmodule: the noninteractive frontend, answers are the templates' defaults"},
+		"distrofile-lookup":        {lookup, "command -v, type, hash, which: look the command up in the image"},
+		"which":                    {lookup, "debianutils: look the command up in the image"},
+		"dpkg-trigger":             {dpkgTrigger, "dpkg: activates the trigger, processed after configuration"},
+		"adduser":                  {adduser, "adduser: --system users and groups, ids from 100 up; USER GROUP adds a member"},
+		"addgroup":                 {addgroup, "adduser: --system groups, ids from 100 up"},
+		"useradd":                  {useradd, "passwd: -r users, ids from 999 down; -m makes the home"},
+		"groupadd":                 {groupadd, "passwd: -r groups, ids from 999 down"},
+		"usermod":                  {usermod, "passwd: -a -G adds supplementary groups"},
+		"gpasswd":                  {gpasswd, "passwd: -a USER GROUP adds a member"},
+		"update-passwd":            {updatePasswd, "base-passwd: adds the accounts of passwd.master and group.master the image lacks"},
+		"pwconv":                   {func(c *call) int { c.e.accounts.shadow = true; return c.e.shadowNow(c) }, "passwd: /etc/shadow, a locked password for each account"},
+		"grpconv":                  {func(c *call) int { c.e.accounts.gshadow = true; return c.e.shadowNow(c) }, "passwd: /etc/gshadow"},
+		"pwck":                     silent("passwd: -r checks only"),
+		"grpck":                    silent("passwd: -r checks only"),
+		"perl":                     {perlCmd, "perl: `perl -e \"\"` (does perl run?) succeeds when the image has perl; no other program runs"},
+		"getent":                   {getent, "libc-bin: passwd and group lookups"},
+		"id":                       {id, "coreutils: -u/-g/-n of a user"},
+		"ucf":                      {ucf, "ucf: installs the new configuration file when none is there"},
+		"ucfr":                     silent("ucf: registers the file with its package; nothing in the image"),
+		"ucfq":                     {func(*call) int { return 1 }, "ucf: no file is registered on a fresh install"},
+		"mkdir":                    {mkdirCmd, "coreutils"},
+		"ln":                       {lnCmd, "coreutils"},
+		"chown":                    {chownCmd, "coreutils"},
+		"chgrp":                    {chgrpCmd, "coreutils"},
+		"chmod":                    {chmodCmd, "coreutils: octal and symbolic modes"},
+		"rm":                       {rmCmd, "coreutils"},
+		"rmdir":                    {rmdirCmd, "coreutils"},
+		"touch":                    {touchCmd, "coreutils"},
+		"cp":                       {cpCmd, "coreutils: files"},
+		"mv":                       {mvCmd, "coreutils: files and links"},
+		"install":                  {installCmd, "coreutils: -d, -m, -o, -g"},
+		"cat":                      {catCmd, "coreutils"},
+		"true":                     silent("coreutils"),
+		"false":                    {func(*call) int { return 1 }, "coreutils"},
+		"basename":                 {basenameCmd, "coreutils"},
+		"dirname":                  {dirnameCmd, "coreutils"},
+		"readlink":                 {readlinkCmd, "coreutils: -f resolves inside the image"},
+		"sort":                     {sortCmd, "coreutils: lines, -r, -n, -u"},
+		"dpkg":                     {dpkgCmd, "dpkg: --print-architecture, --compare-versions, --assert-*"},
+		"dpkg-statoverride":        {statOverride, "dpkg: --add sets the owner and mode of the path"},
+		"dpkg-maintscript-helper":  silent("dpkg: conffile moves and removals have nothing to do on a fresh install"),
+		"dpkg-query":               {dpkgQuery, "dpkg: -W with --showformat, -s, -L (the files the package's md5sums list) about the image's packages"},
+		"dpkg-divert":              {func(c *call) int { return dpkgDivert(c) }, "dpkg: --list lists nothing; a diversion is not reproduced (warning)"},
+		"ldconfig":                 {func(c *call) int { c.e.ldconfig = true; return 0 }, "libc-bin: /etc/ld.so.cache is written in Go after the scripts"},
+		"systemd-sysusers":         {func(c *call) int { return c.e.sysusersCmd(c) }, "systemd: applies sysusers.d (also done for every package after the scripts)"},
+		"systemd-tmpfiles":         {func(c *call) int { return c.e.tmpfilesCmd(c) }, "systemd: --create applies tmpfiles.d (also done for every package after the scripts)"},
+		"phpenmod":                 {phpenmod, "php-common: links /etc/php/V/SAPI/conf.d/PRIORITY-MOD.ini and records the state under /var/lib/php/modules"},
+		"phpdismod":                silent("php-common: nothing is disabled on a fresh install"),
+		"phpquery":                 {phpquery, "php-common: versions, SAPIs, registered modules and their state"},
+		"date":                     {dateCmd, "coreutils: the build's epoch (SOURCE_DATE_EPOCH), in UTC, whatever the format asked"},
+		"realpath":                 {realpathCmd, "coreutils: resolves inside the image; -s, -m"},
+		"find":                     {findCmd, "findutils: paths, -mindepth, -maxdepth, -type, -name, -empty, -print, -printf %f/%p, -delete"},
+		"java":                     {javaCmd, "ca-certificates-java: -version, and its -jar program that writes /etc/ssl/certs/java/cacerts (JKS, as Debian's)"},
+		"a2enmod":                  {a2en, "apache2: links mods-enabled/MOD.load and .conf (after the modules it depends on) and the state a2query reads"},
+		"a2enconf":                 {a2en, "apache2: links conf-enabled/NAME.conf and the state a2query reads"},
+		"a2ensite":                 {a2en, "apache2: links sites-enabled/NAME.conf and the state a2query reads"},
+		"update-locale":            {updateLocale, "locales: sets or removes a variable of /etc/default/locale"},
+		"dpkg-realpath":            {dpkgRealpath, "dpkg: resolves a path inside the image"},
+		"su":                       {suCmd, "util-linux: -c COMMAND runs in the interpreter (as root: owners are what scripts set explicitly)"},
+		"getcap":                   {func(*call) int { return 0 }, "libcap2-bin: no file has capabilities before a script sets them"},
+		"pg_lsclusters":            {func(*call) int { return 0 }, "postgresql-common: no cluster exists on a fresh install (none is created: see docs)"},
+		"pg_checksystem":           silent("postgresql-common: checks the running system, nothing to write"),
+		"systemd-machine-id-setup": silent("systemd: an image has no machine id; each container gets its own"),
+		"journalctl":               silent("systemd: no journald runs in a container"),
+		"sync":                     silent("coreutils: nothing to flush"),
+		"mountpoint":               {mountpoint, "util-linux: /proc, /sys and /dev are mounted, as in a real install; nothing else"},
+		"grep":                     {grepCmd, "grep: -q -v -c -E -F -x -w -i -l -s -e"},
+		"egrep":                    {grepCmd, "grep"},
+		"fgrep":                    {grepCmd, "grep"},
+		"sed":                      {sedCmd, "sed: s, y, p, d, q with /regex/, N and $ addresses; -n -e -E -i"},
+		"tr":                       {trCmd, "coreutils: SET1 SET2, -d, -s, the usual classes"},
+		"head":                     {headCmd, "coreutils: -n, -c"},
+		"cut":                      {cutCmd, "coreutils: -d -f"},
+		"tail":                     {tailCmd, "coreutils: -n N"},
+		"md5sum":                   {sumCmd(md5.New), "coreutils"},
+		"sha1sum":                  {sumCmd(sha1.New), "coreutils"},
+		"sha256sum":                {sumCmd(sha256.New), "coreutils"},
+		"sha512sum":                {sumCmd(sha512.New), "coreutils"},
+		"uniq":                     {uniqCmd, "coreutils"},
+		"cmp":                      {cmpCmd, "diffutils: -s"},
+		"mktemp":                   {mktempCmd, "coreutils: names counted up, the same in every build"},
+		"stat":                     {statCmd, "coreutils: -c with %a %u %g %U %G %n %F"},
+		"expr":                     {exprCmd, "coreutils: integer arithmetic and comparisons"},
+		"uname":                    {unameCmd, "coreutils: -m is the image's machine, -s Linux; the kernel release is the build's"},
+		"ischroot":                 {func(*call) int { return 1 }, "debianutils: an image is a system of its own, not a chroot"},
+		"runlevel":                 {func(*call) int { return 1 }, "sysvinit: no runlevel in a build"},
+		"pidof":                    {func(*call) int { return 1 }, "procps: no process runs in a build"},
+		"sleep":                    silent("coreutils: a build does not wait"),
+		"sysctl":                   silent("procps: kernel settings belong to the host, not the image"),
+		"update-ca-certificates":   silent("ca-certificates: the CA step (package cacerts) writes what it writes"),
+		"restorecon":               silent("policycoreutils: no SELinux labels in an image"),
+		"logger":                   silent("bsdutils: logs nothing"),
 		// A container runs one program and no init: services are not
 		// enabled or started, as in any image built by a Dockerfile.
 		"deb-systemd-helper": silent("init-system-helpers: no init in a container"),
@@ -125,6 +139,7 @@ func init() {
 		// missing; Python compiles a module in memory when it imports it.
 		"py3compile": {byteCompile, "python3: not reproduced (a warning): modules compile when imported"},
 		"py3clean":   silent("python3: nothing to clean on a fresh install"),
+		"python3":    {pythonCmd, "python3: byte-compiling (py_compile, compileall) is not reproduced (a warning); no other program runs"},
 		"pycompile":  {byteCompile, "python: not reproduced (a warning): modules compile when imported"},
 		"pyclean":    silent("python: nothing to clean on a fresh install"),
 	}
@@ -763,12 +778,6 @@ func compareVersions(a, op, b string) bool {
 	return false
 }
 
-// dpkgQuery answers status queries about the installed packages.
-func dpkgQuery(c *call) int {
-	c.e.skipped(c)
-	return 1
-}
-
 // dpkgDivert lists no diversion; one added with --no-rename only
 // changes dpkg's database; one that renames a file is not reproduced.
 func dpkgDivert(c *call) int {
@@ -1031,6 +1040,44 @@ func findCmd(c *call) int {
 	return status
 }
 
+// dpkgRealpath resolves a path inside the image (--root is the image).
+func dpkgRealpath(c *call) int {
+	var p string
+	args := c.args[1:]
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--root" || args[i] == "-r" {
+			i++
+			continue
+		}
+		if !strings.HasPrefix(args[i], "-") {
+			p = args[i]
+		}
+	}
+	q, err := c.e.fs.resolve(c.abs(p), true)
+	if err != nil {
+		return c.failf("%v", err)
+	}
+	fmt.Fprintln(c.stdout, q)
+	return 0
+}
+
+// suCmd runs su's -c COMMAND with the interpreter.
+func suCmd(c *call) int {
+	for i, a := range c.args {
+		if (a == "-c" || a == "--command") && i+1 < len(c.args) {
+			c.e.mu.Unlock()
+			status, err := c.e.run(c.ctx, script{pkg: c.sc.pkg, name: c.sc.name + " (su -c)", depth: c.sc.depth + 1}, []byte(c.args[i+1]), nil, c.rawStdin)
+			c.e.mu.Lock()
+			if err != nil {
+				return c.failf("%v", err)
+			}
+			return status
+		}
+	}
+	c.e.skipped(c)
+	return 0
+}
+
 // mountpoint says /proc, /sys and /dev are mounted, as during a real
 // install; no other directory is.
 func mountpoint(c *call) int {
@@ -1088,5 +1135,16 @@ func (e *engine) shadowNow(c *call) int {
 	if err := e.accounts.writeShadow(e.fs); err != nil {
 		return c.failf("%v", err)
 	}
+	return 0
+}
+
+// pythonCmd recognises Python run to byte-compile modules.
+func pythonCmd(c *call) int {
+	for _, a := range c.args[1:] {
+		if strings.Contains(a, "py_compile") || strings.Contains(a, "compileall") {
+			return byteCompile(c)
+		}
+	}
+	c.e.skipped(c)
 	return 0
 }

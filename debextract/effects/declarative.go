@@ -23,10 +23,14 @@ var (
 // program expects are made in the image.
 func (e *engine) declarative() error {
 	for _, f := range confFiles(e.fs, sysusersDirs) {
-		e.applySysusers(f, nil)
+		if !e.applied[f] {
+			e.applySysusers(f, nil)
+		}
 	}
 	for _, f := range confFiles(e.fs, tmpfilesDirs) {
-		e.applyTmpfiles(f, nil)
+		if !e.applied[f] {
+			e.applyTmpfiles(f, nil)
+		}
 	}
 	return nil
 }
@@ -91,6 +95,7 @@ func field(f []string, i int) string {
 // not exist (ids: the given one, else the highest free from 999 down, a
 // user's group taking the user's id when free, as systemd-sysusers does).
 func (e *engine) applySysusers(file string, p *pkgState) {
+	e.applied[file] = true
 	a := e.accounts
 	for _, f := range e.confLines(file, p) {
 		name := f[1]
@@ -197,32 +202,33 @@ func expandSpecifiers(p string) (string, bool) {
 // program sees: d and D make directories (and set the mode and owner
 // given), f makes files, L links, z and Z set the mode and owner of what
 // exists. Lines that clean, copy or write to kernel files do nothing in
-// an image and are skipped.
+// an image and are skipped, and so are the paths of one machine (%m, %b:
+// an image is no machine).
 func (e *engine) applyTmpfiles(file string, p *pkgState) {
+	e.applied[file] = true
 	for _, f := range e.confLines(file, p) {
-		typ := strings.TrimRight(f[0], "!-=~^")
+		typ := strings.TrimRight(f[0], "!-=~^$+")
 		target, ok := expandSpecifiers(f[1])
 		if !ok {
-			e.warnf(p, "%s: %s: a machine-specific path, not made", file, f[1])
-			continue
+			continue // a path of one machine (%m, %b, %H…): no image has it
 		}
 		target = path.Clean(target)
 		mode := -1
-		if m := field(f, 2); m != "" {
+		if m := field(f, 2); m != "" && m != ":" {
 			n, err := strconv.ParseInt(strings.TrimLeft(m, "~:"), 8, 32)
 			if err == nil {
 				mode = int(n)
 			}
 		}
 		uid, gid := -1, -1
-		if u := field(f, 3); u != "" {
+		if u := strings.TrimPrefix(field(f, 3), ":"); u != "" {
 			if id, ok := e.accounts.lookupUID(u); ok {
 				uid = id
 			} else {
 				e.warnf(p, "%s: %s: no user %s", file, target, u)
 			}
 		}
-		if g := field(f, 4); g != "" {
+		if g := strings.TrimPrefix(field(f, 4), ":"); g != "" {
 			if id, ok := e.accounts.lookupGID(g); ok {
 				gid = id
 			} else {
@@ -252,7 +258,7 @@ func (e *engine) applyTmpfiles(file string, p *pkgState) {
 			if linkTarget == "" {
 				linkTarget = path.Join("/usr/share/factory", target)
 			}
-			if !e.fs.exists(target) && !isLinkV(e.fs, target) || strings.Contains(f[0], "+") {
+			if !e.fs.exists(target) && !isLinkV(e.fs, target) || strings.Contains(f[0], "+") && !e.fs.isDir(target) {
 				if err = e.fs.mkdir(path.Dir(target), 0o755, true); err == nil {
 					err = e.fs.symlink(linkTarget, target)
 				}

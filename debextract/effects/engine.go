@@ -79,7 +79,8 @@ type engine struct {
 	replacements map[string]string
 	warnings     []string
 	scripts      int
-	temps        int // mktemp's counter
+	temps        int             // mktemp's counter
+	applied      map[string]bool // sysusers.d and tmpfiles.d files applied by a command
 }
 
 func (e *engine) warnf(p *pkgState, format string, args ...any) {
@@ -100,7 +101,7 @@ func (e *engine) warnf(p *pkgState, format string, args ...any) {
 func Run(ctx context.Context, img *imageroot.Root, pkgs []*debextract.ControlArchive, opt Options) (*Result, error) {
 	e := &engine{
 		opt: opt, fs: newVFS(img), byName: map[string]*pkgState{},
-		activated: map[string]bool{}, replacements: confmoduleReplacements(),
+		activated: map[string]bool{}, replacements: confmoduleReplacements(), applied: map[string]bool{},
 	}
 	for _, ca := range pkgs {
 		p := &pkgState{name: ca.Package, version: ca.Version, arch: ca.Architecture, ctl: ca, para: paragraph(ca.Files["control"])}
@@ -263,6 +264,7 @@ type call struct {
 	ctx            context.Context
 	args           []string
 	stdin          io.Reader
+	rawStdin       io.Reader // for a script the command runs, which reads it without the lock
 	stdout, stderr io.Writer
 	dir            string
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -53,7 +54,15 @@ func shellScript(data []byte) bool {
 // run interprets data with args as its parameters. Each command goes to a
 // stand-in (commands), a shell script of the image, or is skipped with a
 // warning: nothing of the image ever runs.
-func (e *engine) run(ctx context.Context, sc script, data []byte, args []string, stdin io.Reader) (int, error) {
+func (e *engine) run(ctx context.Context, sc script, data []byte, args []string, stdin io.Reader) (status int, err error) {
+	defer func() {
+		// The interpreter is a library that may fail on a script no
+		// test has met: that script is not reproduced, the build goes on.
+		if r := recover(); r != nil {
+			e.warnf(sc.pkg, "%s: the shell interpreter failed (%v): not reproduced", sc.name, r)
+			status, err = 1, nil
+		}
+	}()
 	if !shellScript(data) {
 		line, _, _ := bytes.Cut(data, []byte("\n"))
 		e.warnf(sc.pkg, "%s: not a shell script (%s): not read", sc.name, line)
@@ -130,6 +139,25 @@ func (e *engine) callHandler(sc script) interp.CallHandlerFunc {
 			return append([]string{"distrofile-lookup"}, args[1:]...), nil
 		case (args[0] == "." || args[0] == "source") && len(args) > 1:
 			return e.sourced(ctx, args), nil
+		case args[0] == "trap":
+			// No signal reaches a script here: only EXIT (0) and ERR
+			// traps are kept, the interpreter's names for them.
+			if len(args) < 3 {
+				return args, nil
+			}
+			kept := args[:2]
+			for _, sig := range args[2:] {
+				switch strings.TrimPrefix(strings.ToUpper(sig), "SIG") {
+				case "0", "EXIT":
+					kept = append(kept, "EXIT")
+				case "ERR":
+					kept = append(kept, "ERR")
+				}
+			}
+			if len(kept) == 2 {
+				return []string{"true"}, nil
+			}
+			return kept, nil
 		case args[0] == "umask":
 			// The stand-ins give every file its mode explicitly.
 			return []string{"true"}, nil
@@ -182,6 +210,9 @@ func (e *engine) open(ctx context.Context, p string, flag int, perm os.FileMode)
 func (e *engine) statHandler(ctx context.Context, name string, follow bool) (fs.FileInfo, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if name == "" {
+		return nil, errNotExist("stat", name)
+	}
 	p := abs(ctx, name)
 	if p == "/dev/null" {
 		return fileInfo{info{name: "null", kind: kindFile, mode: 0o666}}, nil
@@ -207,6 +238,9 @@ func (e *engine) readDirHandler(ctx context.Context, name string) ([]fs.DirEntry
 func (e *engine) access(ctx context.Context, name string, mode interp.AccessMode) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if name == "" {
+		return errNotExist("access", name)
+	}
 	_, in, err := e.fs.stat(abs(ctx, name), true)
 	if err != nil {
 		return err
@@ -242,8 +276,8 @@ func (e *engine) execHandler(sc script) interp.ExecHandlerFunc {
 	return func(ctx context.Context, args []string) error {
 		hc := interp.HandlerCtx(ctx)
 		var stdout, stderr bytes.Buffer
-		c := &call{e: e, sc: sc, ctx: ctx, args: args, stdin: &unlockingReader{r: hc.Stdin, mu: &e.mu}, stdout: &stdout, stderr: &stderr, dir: hc.Dir}
-		status := e.exec(c, hc.Stdin)
+		c := &call{e: e, sc: sc, ctx: ctx, args: args, stdin: &unlockingReader{r: hc.Stdin, mu: &e.mu}, rawStdin: hc.Stdin, stdout: &stdout, stderr: &stderr, dir: hc.Dir}
+		status := e.exec(c)
 		_, _ = hc.Stdout.Write(stdout.Bytes())
 		_, _ = hc.Stderr.Write(stderr.Bytes())
 		if status != 0 {
@@ -268,9 +302,12 @@ func (u *unlockingReader) Read(p []byte) (int, error) {
 
 // exec runs c: a stand-in when one stands for the command, else a shell
 // script of the image, else nothing (a warning).
-func (e *engine) exec(c *call, stdin io.Reader) int {
+func (e *engine) exec(c *call) int {
 	e.mu.Lock()
 	name := path.Base(c.args[0])
+	if pythonName.MatchString(name) {
+		name = "python3"
+	}
 	if sub, ok := standIns[name]; ok {
 		defer e.mu.Unlock()
 		return sub.run(c)
@@ -284,7 +321,7 @@ func (e *engine) exec(c *call, stdin io.Reader) int {
 	data, err := e.fs.readFile(p)
 	if err == nil && bytes.HasPrefix(data, []byte("#!")) && shellScript(data) && c.sc.depth < maxDepth {
 		e.mu.Unlock()
-		status, err := e.run(c.ctx, script{pkg: c.sc.pkg, name: p, depth: c.sc.depth + 1}, data, c.args[1:], stdin)
+		status, err := e.run(c.ctx, script{pkg: c.sc.pkg, name: p, depth: c.sc.depth + 1}, data, c.args[1:], c.rawStdin)
 		if err != nil {
 			fmt.Fprintln(c.stderr, err)
 			return 1
@@ -431,3 +468,7 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// pythonName matches the versioned Python interpreters (python3.13) that
+// scripts run to byte-compile: the python3 stand-in answers them.
+var pythonName = regexp.MustCompile(`^python3(\.[0-9]+)?$`)

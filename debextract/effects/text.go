@@ -171,22 +171,100 @@ func grepCmd(c *call) int {
 	return 1
 }
 
+// sedAddr is a sed address: a line number (0 only as GNU's "0,/re/"
+// start), the last line, or a regular expression.
+type sedAddr struct {
+	line int // -1: "$"
+	re   *regexp.Regexp
+	set  bool
+}
+
+func (a sedAddr) match(l string, n, last int) bool {
+	switch {
+	case a.re != nil:
+		return a.re.MatchString(l)
+	case a.line == -1:
+		return n == last
+	}
+	return a.line == n
+}
+
 // sedCommand is one command of a sed script.
 type sedCommand struct {
-	addr     *regexp.Regexp
-	line     int // 0: none; -1: "$"
+	from, to sedAddr
+	negate   bool
+	inRange  bool // between from and to
+	zeroUsed bool // a 0,/re/ range has started
 	cmd      byte
 	re       *regexp.Regexp
 	repl     string
 	global   bool
 	print    bool
 	nth      int
-	from, to string
+	src, dst string // y
+}
+
+// selects reports whether the command applies to line n (1-based) of
+// last, updating its range state: a range starts where from matches and
+// ends where to matches on a later line (or at line to), as GNU sed's;
+// 0,/re/ may end on the first line.
+func (sc *sedCommand) selects(l string, n, last int) bool {
+	var ok bool
+	switch {
+	case !sc.from.set:
+		ok = true
+	case !sc.to.set:
+		ok = sc.from.match(l, n, last)
+	case sc.inRange:
+		ok = true
+		if sc.to.re != nil && sc.to.re.MatchString(l) || sc.to.re == nil && (sc.to.line == -1 && n == last || sc.to.line >= 0 && n >= sc.to.line) {
+			sc.inRange = false
+		}
+	case sc.from.re == nil && sc.from.line == 0:
+		if n == 1 && !sc.zeroUsed {
+			sc.zeroUsed, ok = true, true
+			sc.inRange = !(sc.to.re != nil && sc.to.re.MatchString(l))
+		}
+	case sc.from.match(l, n, last):
+		ok, sc.inRange = true, true
+		if sc.to.re == nil && sc.to.line >= 0 && sc.to.line <= n {
+			sc.inRange = false
+		}
+	}
+	return ok != sc.negate
+}
+
+// parseAddr reads an address at the start of s.
+func parseAddr(s string, ere bool) (sedAddr, string, error) {
+	switch {
+	case s == "":
+		return sedAddr{}, s, nil
+	case s[0] == '/':
+		end := unescapedIndex(s[1:], '/')
+		if end < 0 {
+			return sedAddr{}, "", fmt.Errorf("unterminated address regex")
+		}
+		re, err := regexp.Compile(breToGo(s[1:1+end], ere))
+		if err != nil {
+			return sedAddr{}, "", err
+		}
+		return sedAddr{re: re, set: true}, s[2+end:], nil
+	case s[0] == '$':
+		return sedAddr{line: -1, set: true}, s[1:], nil
+	case s[0] >= '0' && s[0] <= '9':
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		n, _ := strconv.Atoi(s[:i])
+		return sedAddr{line: n, set: true}, s[i:], nil
+	}
+	return sedAddr{}, s, nil
 }
 
 // parseSed parses the sed scripts maintainer scripts use: s, y, p, d and
-// q commands, each with an optional /regex/, line number or $ address,
-// separated by ";" or newlines.
+// q commands, each with an optional address or range (/regex/, N, $,
+// GNU's 0,/regex/) and "!", separated by ";" or newlines.
 func parseSed(script string, ere bool) ([]sedCommand, error) {
 	var cmds []sedCommand
 	s := script
@@ -196,26 +274,21 @@ func parseSed(script string, ere bool) ([]sedCommand, error) {
 			return cmds, nil
 		}
 		var sc sedCommand
-		switch {
-		case s[0] == '/':
-			end := unescapedIndex(s[1:], '/')
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated address in %q", script)
-			}
-			re, err := regexp.Compile(breToGo(s[1:1+end], ere))
-			if err != nil {
+		var err error
+		if sc.from, s, err = parseAddr(s, ere); err != nil {
+			return nil, err
+		}
+		if sc.from.set && strings.HasPrefix(s, ",") {
+			if sc.to, s, err = parseAddr(s[1:], ere); err != nil {
 				return nil, err
 			}
-			sc.addr, s = re, strings.TrimLeft(s[2+end:], " ")
-		case s[0] == '$':
-			sc.line, s = -1, s[1:]
-		case s[0] >= '0' && s[0] <= '9':
-			i := 0
-			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-				i++
+			if !sc.to.set {
+				return nil, fmt.Errorf("bad range in %q", script)
 			}
-			sc.line, _ = strconv.Atoi(s[:i])
-			s = s[i:]
+		}
+		s = strings.TrimLeft(s, " ")
+		if strings.HasPrefix(s, "!") {
+			sc.negate, s = true, strings.TrimLeft(s[1:], " ")
 		}
 		if s == "" {
 			return nil, fmt.Errorf("missing command in %q", script)
@@ -225,7 +298,7 @@ func parseSed(script string, ere bool) ([]sedCommand, error) {
 		case 'p', 'd', 'q':
 		case 's', 'y':
 			if s == "" {
-				return nil, fmt.Errorf("unterminated s in %q", script)
+				return nil, fmt.Errorf("unterminated %c in %q", sc.cmd, script)
 			}
 			delim := s[0]
 			parts, rest, err := splitDelim(s[1:], delim, 2)
@@ -234,15 +307,15 @@ func parseSed(script string, ere bool) ([]sedCommand, error) {
 			}
 			s = rest
 			if sc.cmd == 'y' {
-				sc.from, sc.to = parts[0], parts[1]
+				sc.src, sc.dst = parts[0], parts[1]
 				break
 			}
 			flags := ""
-			for s != "" && strings.IndexByte("gpI0123456789", s[0]) >= 0 {
+			for s != "" && strings.IndexByte("gpIi0123456789", s[0]) >= 0 {
 				flags, s = flags+s[:1], s[1:]
 			}
 			pat := breToGo(parts[0], ere)
-			if strings.Contains(flags, "I") {
+			if strings.ContainsAny(flags, "Ii") {
 				pat = "(?i)" + pat
 			}
 			re, err := regexp.Compile(pat)
@@ -251,7 +324,7 @@ func parseSed(script string, ere bool) ([]sedCommand, error) {
 			}
 			sc.re, sc.repl = re, sedReplacement(parts[1])
 			sc.global, sc.print = strings.Contains(flags, "g"), strings.Contains(flags, "p")
-			if n := strings.Trim(flags, "gpI"); n != "" {
+			if n := strings.Trim(flags, "gpIi"); n != "" {
 				sc.nth, _ = strconv.Atoi(n)
 			}
 		default:
@@ -320,46 +393,84 @@ func sedReplacement(r string) string {
 // sedCmd stands in for sed with -n, -e, -E/-r, -i and the commands of
 // parseSed.
 func sedCmd(c *call) int {
-	f := parseFlags(c.args[1:], "ef", "expression", "file")
-	ere := f.has('E', "regexp-extended") || f.has('r', "regexp-extended")
-	ops := f.operands
-	var script string
-	if e, ok := f.value('e', "expression"); ok {
-		script = e
-		for i := 1; i+1 < len(c.args); i++ { // several -e: joined
-			if c.args[i] == "-e" && c.args[i+1] != e {
-				script += "\n" + c.args[i+1]
+	var scripts, files []string
+	quiet, ere, inPlace := false, false, false
+	args := c.args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--expression":
+			i++
+			scripts = append(scripts, arg(args, i))
+		case strings.HasPrefix(a, "--expression="):
+			scripts = append(scripts, strings.TrimPrefix(a, "--expression="))
+		case a == "--quiet" || a == "--silent":
+			quiet = true
+		case a == "--regexp-extended":
+			ere = true
+		case strings.HasPrefix(a, "--in-place"):
+			inPlace = true
+		case a == "--":
+			files = append(files, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			// A cluster of short options: -n, -E, -r, -s, -u, -i[SUFFIX], -e SCRIPT.
+		cluster:
+			for j := 1; j < len(a); j++ {
+				switch a[j] {
+				case 'n':
+					quiet = true
+				case 'E', 'r':
+					ere = true
+				case 's', 'u', 'z':
+				case 'i':
+					inPlace = true
+					break cluster
+				case 'e':
+					if j+1 < len(a) {
+						scripts = append(scripts, a[j+1:])
+					} else {
+						i++
+						scripts = append(scripts, arg(args, i))
+					}
+					break cluster
+				default:
+					c.e.skipped(c)
+					return 0
+				}
 			}
+		default:
+			files = append(files, a)
 		}
-	} else if len(ops) > 0 {
-		script, ops = ops[0], ops[1:]
 	}
-	cmds, err := parseSed(script, ere)
+	if len(scripts) == 0 && len(files) > 0 {
+		scripts, files = files[:1], files[1:]
+	}
+	cmds, err := parseSed(strings.Join(scripts, "\n"), ere)
 	if err != nil {
 		c.e.warnf(c.sc.pkg, "%s: sed: %v: not run", c.sc.name, err)
 		return 1
 	}
-	inPlace := f.has('i', "in-place")
 	if inPlace {
-		for _, p := range ops {
+		for _, p := range files {
 			data, err := c.e.fs.readFile(c.abs(p))
 			if err != nil {
 				return c.failf("%v", err)
 			}
 			var out bytes.Buffer
-			runSed(cmds, lines(data), f.has('n', "quiet"), &out)
+			runSed(cmds, lines(data), quiet, &out)
 			if err := c.e.fs.writeFile(c.abs(p), out.Bytes(), 0o644); err != nil {
 				return c.failf("%v", err)
 			}
 		}
 		return 0
 	}
-	ins, status := c.inputs(ops)
+	ins, status := c.inputs(files)
 	var all []string
 	for _, in := range ins {
 		all = append(all, lines(in)...)
 	}
-	runSed(cmds, all, f.has('n', "quiet"), c.stdout)
+	runSed(cmds, all, quiet, c.stdout)
 	return status
 }
 
@@ -369,8 +480,9 @@ func runSed(cmds []sedCommand, ls []string, quiet bool, w io.Writer) {
 	defer bw.Flush()
 	for n, l := range ls {
 		deleted, quit := false, false
-		for _, sc := range cmds {
-			if sc.addr != nil && !sc.addr.MatchString(l) || sc.line > 0 && sc.line != n+1 || sc.line == -1 && n != len(ls)-1 {
+		for i := range cmds {
+			sc := &cmds[i]
+			if !sc.selects(l, n+1, len(ls)) {
 				continue
 			}
 			switch sc.cmd {
@@ -381,7 +493,7 @@ func runSed(cmds []sedCommand, ls []string, quiet bool, w io.Writer) {
 			case 'q':
 				quit = true
 			case 'y':
-				l = transliterate(l, sc.from, sc.to)
+				l = transliterate(l, sc.src, sc.dst)
 			case 's':
 				count := 0
 				done := false
@@ -738,4 +850,41 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// tailCmd stands in for tail -n N (and the old tail -N).
+func tailCmd(c *call) int {
+	args := c.args[1:]
+	n := 10
+	var files []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-n":
+			i++
+			n, _ = strconv.Atoi(strings.TrimPrefix(arg(args, i), "-"))
+		case strings.HasPrefix(a, "-n"):
+			n, _ = strconv.Atoi(a[2:])
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			v, err := strconv.Atoi(a[1:])
+			if err != nil {
+				c.e.skipped(c)
+				return 0
+			}
+			n = v
+		default:
+			files = append(files, a)
+		}
+	}
+	ins, status := c.inputs(files)
+	var all []string
+	for _, in := range ins {
+		all = append(all, lines(in)...)
+	}
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	for _, l := range all {
+		fmt.Fprintln(c.stdout, l)
+	}
+	return status
 }

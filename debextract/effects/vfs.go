@@ -419,7 +419,9 @@ func (fi fileInfo) Mode() fs.FileMode {
 }
 func (fi fileInfo) ModTime() time.Time { return time.Unix(0, 0) }
 func (fi fileInfo) IsDir() bool        { return fi.kind == kindDir }
-func (fi fileInfo) Sys() any           { return nil }
+func (fi fileInfo) Sys() any {
+	return &syscall.Stat_t{Uid: uint32(fi.uid), Gid: uint32(fi.gid), Mode: uint32(fi.Mode().Perm())}
+}
 
 // dirEntry adapts info to fs.DirEntry.
 type dirEntry struct{ fileInfo }
