@@ -15,6 +15,7 @@ import (
 
 	"crypto/tls"
 
+	"github.com/distrofile/distrofile/internal/debtest"
 	"github.com/distrofile/distrofile/internal/fidelity"
 )
 
@@ -161,3 +162,46 @@ func phpModules(out string) string {
 	}
 	return strings.Join(mods, "\n")
 }
+
+// TestE2EEffectsWarnings: on a loopback archive, a package whose postinst
+// adds a user (reproduced) and runs a program of its own (not): the image
+// has the user and its home, the build warns about the program on the
+// INSTALL line, and --call=check lists the same warning.
+func TestE2EEffectsWarnings(t *testing.T) {
+	e := e2eEnv(t)
+	now, key, stamp := testArchiveKey(t)
+	frobd := stampedPackage("frobd", "amd64", stamp, nil, debtest.File("./usr/sbin/frobnicate", 0o755, "\x7fELF"))
+	frobd.deb.ControlEntries = []debtest.Entry{debtest.File("./postinst", 0o755,
+		"#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n\tadduser --system --group --home /var/lib/frobd frobd\n\tfrobnicate --now\nfi\n")}
+	a := signedRepo(t, now, key, frobd)
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	dir := withRepo(t, e, srv.URL, key, "INSTALL frobd\n")
+
+	tarFile := filepath.Join(t.TempDir(), "image.tar")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "--output", "type=tar,dest="+tarFile, ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	const warning = "not reproduced from the maintainer scripts: frobd: postinst: did not run `frobnicate --now`"
+	if !strings.Contains(out, warning) {
+		t.Errorf("the build does not warn %q:\n%s", warning, out)
+	}
+	hdrs, bodies := tarEntries(t, tarFile)
+	if !strings.Contains(bodies["/etc/passwd"], "\nfrobd:x:100:100::/var/lib/frobd:/usr/sbin/nologin\n") {
+		t.Errorf("no frobd user:\n%s", bodies["/etc/passwd"])
+	}
+	if h := hdrs["/var/lib/frobd"]; h == nil || h.Uid != 100 || h.Mode&0o777 != 0o755 {
+		t.Errorf("/var/lib/frobd = %+v", h)
+	}
+	if !strings.Contains(bodies[llbgenEffectsWarnings], "frobnicate --now") {
+		t.Errorf("the image does not record the warning: %q", bodies[llbgenEffectsWarnings])
+	}
+	out, _ = buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "--call=check", ".")
+	if !strings.Contains(out, "ScriptEffectNotReproduced") || !strings.Contains(out, "frobnicate --now") {
+		t.Errorf("--call=check does not list the warning:\n%s", out)
+	}
+}
+
+// llbgenEffectsWarnings is llbgen.EffectsWarningsFile.
+const llbgenEffectsWarnings = "/var/lib/distrofile/effects-warnings.json"

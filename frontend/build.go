@@ -85,10 +85,11 @@ type builder struct {
 	mu           sync.Mutex
 	caAll        bool // CA bundles read every package layer (see solveImage)
 	built        map[string]*stageResult
-	packages     map[string][]llbgen.Package // "<stage index>/<platform>" -> packages, for the SBOM
-	resolveSteps map[string]llb.State        // resolve step name -> its output
-	effects      map[string]*stageEffects    // "<stage index>/<platform>" -> its effects step, for its warnings
-	warned       map[string]bool             // effects warnings reported
+	packages     map[string][]llbgen.Package             // "<stage index>/<platform>" -> packages, for the SBOM
+	resolveSteps map[string]llb.State                    // resolve step name -> its output
+	effects      map[string]*stageEffects                // "<stage index>/<platform>" -> its effects step, for its warnings
+	warned       map[string]bool                         // effects warnings reported
+	effectSink   func(msg string, ranges []parser.Range) // --call=check collects the effects warnings
 }
 
 type stageResult struct {
@@ -99,38 +100,13 @@ type stageResult struct {
 }
 
 func (b *builder) build(ctx context.Context) (*client.Result, error) {
-	df, err := Parse(b.src.Data, b.bc.BuildArgs)
-	if err != nil {
+	if err := b.prepare(ctx); err != nil {
 		return nil, err
 	}
-	b.df = df
-	for _, w := range df.Warnings {
-		b.src.Warn(ctx, w.Message, client.WarnOpts{Level: 1, Range: pbRanges(w.Ranges)})
-	}
-	if b.states, err = evalStages(df); err != nil {
-		return nil, err
-	}
-	if b.epoch, b.fixed, err = buildEpoch(b.bc.BuildArgs); err != nil {
-		return nil, err
-	}
-	if b.self, err = b.frontendImage(); err != nil {
-		return nil, err
-	}
-	b.helper = llbgen.HelperTool(*b.self)
-	if err := b.layerOptions(ctx); err != nil {
-		return nil, err
-	}
-	b.resolver = &debresolve.Client{Fetcher: &llbFetcher{c: b.c, cacheImports: b.bc.CacheImports}}
-	b.built = map[string]*stageResult{}
-	b.effects = map[string]*stageEffects{}
-	b.warned = map[string]bool{}
 	if strings.EqualFold(b.bc.Target, LockTarget) {
 		return b.lockResult(ctx)
 	}
-	if err := b.loadLock(ctx); err != nil {
-		return nil, err
-	}
-	target, err := targetStage(df, b.bc.Target)
+	target, err := b.target(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +132,46 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 		}
 	}
 	return rb.Finalize()
+}
+
+// prepare parses and evaluates the Distrofile and sets the build up.
+func (b *builder) prepare(ctx context.Context) error {
+	df, err := Parse(b.src.Data, b.bc.BuildArgs)
+	if err != nil {
+		return err
+	}
+	b.df = df
+	for _, w := range df.Warnings {
+		if b.effectSink == nil { // --call=check reports them itself
+			b.src.Warn(ctx, w.Message, client.WarnOpts{Level: 1, Range: pbRanges(w.Ranges)})
+		}
+	}
+	if b.states, err = evalStages(df); err != nil {
+		return err
+	}
+	if b.epoch, b.fixed, err = buildEpoch(b.bc.BuildArgs); err != nil {
+		return err
+	}
+	if b.self, err = b.frontendImage(); err != nil {
+		return err
+	}
+	b.helper = llbgen.HelperTool(*b.self)
+	if err := b.layerOptions(ctx); err != nil {
+		return err
+	}
+	b.resolver = &debresolve.Client{Fetcher: &llbFetcher{c: b.c, cacheImports: b.bc.CacheImports}}
+	b.built = map[string]*stageResult{}
+	b.effects = map[string]*stageEffects{}
+	b.warned = map[string]bool{}
+	return nil
+}
+
+// target loads Distrofile.lock and returns the stage to build.
+func (b *builder) target(ctx context.Context) (*Stage, error) {
+	if err := b.loadLock(ctx); err != nil {
+		return nil, err
+	}
+	return targetStage(b.df, b.bc.Target)
 }
 
 // solveImage builds target for platform p and starts its solve. When an

@@ -3,13 +3,16 @@ package frontend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/distrofile/distrofile/llbgen"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -43,7 +46,7 @@ func (b *builder) reportEffects(ctx context.Context, p ocispecs.Platform) {
 	for _, eff := range effs {
 		ws, err := b.effectsWarnings(ctx, eff, p)
 		if err != nil {
-			b.src.Warn(ctx, "could not read what the maintainer-script step skipped: "+err.Error(), client.WarnOpts{Level: 1, Range: pbRanges(eff.from)})
+			b.warnEffect(ctx, "could not read what the maintainer-script step skipped: "+err.Error(), eff.from)
 			continue
 		}
 		for _, w := range ws {
@@ -57,7 +60,7 @@ func (b *builder) reportEffects(ctx context.Context, p ocispecs.Platform) {
 			b.warned[msg] = true
 			b.mu.Unlock()
 			if !seen {
-				b.src.Warn(ctx, msg, client.WarnOpts{Level: 1, Range: pbRanges(ranges)})
+				b.warnEffect(ctx, msg, ranges)
 			}
 		}
 	}
@@ -89,4 +92,68 @@ func (b *builder) effectsWarnings(ctx context.Context, eff *stageEffects, p ocis
 		return nil, err
 	}
 	return ws, nil
+}
+
+// errNoMirror is a stage's error when no mirror is given.
+var errNoMirror = errors.New("no package mirror")
+
+// RuleScriptNotReproduced is how --call=check lists what the effects step
+// could not reproduce of the target's packages' maintainer scripts.
+var RuleScriptNotReproduced = LintRule{Name: "ScriptEffectNotReproduced",
+	Description: "A maintainer script of an installed package does something the build does not reproduce",
+	URL:         "https://github.com/distrofile/distrofile/blob/main/docs/effects.md"}
+
+// warnEffect reports an effects warning: in the build's output, or to
+// --call=check's results when checkEffects collects them.
+func (b *builder) warnEffect(ctx context.Context, msg string, ranges []parser.Range) {
+	if b.effectSink != nil {
+		b.effectSink(msg, ranges)
+		return
+	}
+	b.src.Warn(ctx, msg, client.WarnOpts{Level: 1, Range: pbRanges(ranges)})
+}
+
+// checkEffects builds the target for the build platform, as far as its
+// effects steps, and adds what they could not reproduce to res
+// (--call=check): this needs the packages, so a check of a Distrofile
+// that installs any builds it (from the cache after a build), when it
+// can: without a mirror there is nothing to fetch them from, and the
+// check is the Distrofile's alone.
+func checkEffects(ctx context.Context, b *builder, res *lint.LintResults, sourceIndex int) {
+	b.effectSink = func(msg string, ranges []parser.Range) {
+		res.AddWarning(RuleScriptNotReproduced.Name, RuleScriptNotReproduced.Description, RuleScriptNotReproduced.URL, msg, sourceIndex, ranges)
+	}
+	fail := func(err error) {
+		res.Error = &lint.BuildError{Message: "building the packages' maintainer-script effects: " + err.Error()}
+	}
+	if err := b.prepare(ctx); err != nil {
+		fail(err)
+		return
+	}
+	target, err := b.target(ctx)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if !anyStageInstalls(b.states) {
+		return
+	}
+	p := platforms.DefaultSpec()
+	if len(b.bc.BuildPlatforms) > 0 {
+		p = b.bc.BuildPlatforms[0]
+	}
+	if _, _, err := b.solveImage(ctx, target, p); err != nil && !errors.Is(err, errNoMirror) {
+		fail(err)
+	}
+}
+
+// anyStageInstalls reports whether a stage installs packages: the
+// target, or a stage it copies from, may have effects.
+func anyStageInstalls(states map[*Stage]*stageState) bool {
+	for _, s := range states {
+		if len(s.Roots) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -153,7 +153,7 @@ func planStage(ctx context.Context, s *stageState, args map[string]string, read 
 				mirrors = s.Mirrors
 			}
 			if len(mirrors) == 0 {
-				return nil, errAt(s.FromRanges, "no package mirror: add `MIRROR <url>` to the stage or pass --build-arg %s=<url> (e.g. the URL of your %s mirror)", argMirror, s.Distro)
+				return nil, errAt(s.FromRanges, "%w: add `MIRROR <url>` to the stage or pass --build-arg %s=<url> (e.g. the URL of your %s mirror)", errNoMirror, argMirror, s.Distro)
 			}
 			security := args[argSecurityMirror]
 			if s.SecurityMirror != "" {

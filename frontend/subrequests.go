@@ -60,7 +60,12 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client, c client.Client) doc
 			if data, ok, err := b.readDockerfileDirFile(ctx, debresolve.LockFileName); err == nil && ok {
 				lock, _ = debresolve.ParseLock(data) // a broken lock is the build's error to report, not check's
 			}
-			return lintResults(src.Data, src.SourceMap, bc.BuildArgs, lock), nil
+			res := lintResults(src.Data, src.SourceMap, bc.BuildArgs, lock)
+			if res.Error == nil {
+				b.src = src
+				checkEffects(ctx, b, res, 0)
+			}
+			return res, nil
 		},
 	}
 }

@@ -53,7 +53,7 @@ func adduser(c *call) int {
 	if !f.has(0, "system") {
 		c.e.warnf(c.sc.pkg, "%s: adduser of a non-system user %s: made as a system user", c.sc.name, name)
 	}
-	if a.findUser(name) != nil {
+	if a.user(name) != nil { // base-passwd's fixed accounts exist already
 		return 0
 	}
 	gid := nogroupGID
