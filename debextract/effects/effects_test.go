@@ -2,6 +2,8 @@ package effects
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -445,5 +447,38 @@ su -s /bin/sh root -c 'echo from su > /tmp/su'
 	}
 	if len(res.Warnings) != 0 {
 		t.Errorf("warnings: %q", res.Warnings)
+	}
+}
+
+// TestNativeCACertificates: ca-certificates' scripts do not run (the CA
+// step writes the bundle), but the directory its postinst makes for
+// local CAs is made, with /usr/local's mode and group.
+func TestNativeCACertificates(t *testing.T) {
+	tree := merged()
+	tree["usr/local/share/"] = ""
+	dir := image(t, tree)
+	if err := os.Chmod(filepath.Join(dir, "usr/local"), 0o2775|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(dir, "usr/local"), 0, 50); err != nil {
+		t.Fatal(err)
+	}
+	img, err := imageroot.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	ca := &debextract.ControlArchive{Package: "ca-certificates", Version: "1", Architecture: "all",
+		Files: map[string][]byte{"control": []byte("Package: ca-certificates\n"), "postinst": []byte("touch /tmp/ran\n")}}
+	res, err := Run(context.Background(), img, []*debextract.ControlArchive{ca}, Options{Arch: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files(res)["/tmp/ran"]; ok {
+		t.Error("ca-certificates' postinst ran")
+	}
+	f := find(res, "/usr/local/share/ca-certificates")
+	if f == nil || !f.Dir || unixPerm(f.Mode) != 0o2775 || f.GID != 50 {
+		t.Errorf("/usr/local/share/ca-certificates = %+v", f)
 	}
 }

@@ -136,6 +136,7 @@ func Run(ctx context.Context, img *imageroot.Root, pkgs []*debextract.ControlArc
 			return nil, err
 		}
 	}
+	e.nativeEffects()
 	if err := e.runTriggers(ctx); err != nil {
 		return nil, err
 	}
@@ -150,9 +151,27 @@ func Run(ctx context.Context, img *imageroot.Root, pkgs []*debextract.ControlArc
 }
 
 // nativePackages are the packages whose maintainer scripts do not run:
-// what they do is done in Go by another step, from the same inputs.
+// what they do is done in Go by another step, from the same inputs, and
+// by nativeEffects here.
 var nativePackages = map[string]string{
-	"ca-certificates": "the CA step (package cacerts) writes what update-ca-certificates writes, with COPY'd local CAs",
+	"ca-certificates": "the CA step (package cacerts) writes what update-ca-certificates writes, with COPY'd local CAs; this step makes /usr/local/share/ca-certificates as its postinst does",
+}
+
+// nativeEffects does what the scripts of nativePackages do besides what
+// another step writes: ca-certificates' postinst makes
+// /usr/local/share/ca-certificates with the mode and group of /usr/local.
+func (e *engine) nativeEffects() {
+	if e.byName["ca-certificates"] == nil {
+		return
+	}
+	const local = "/usr/local/share/ca-certificates"
+	_, in, err := e.fs.stat("/usr/local", true)
+	if err != nil || e.fs.exists(local) || !e.fs.isDir("/usr/local/share") {
+		return
+	}
+	if err := e.fs.mkdir(local, 0o755, false); err == nil {
+		_ = e.fs.setAttr(local, true, 0, in.gid, unixPerm(in.mode))
+	}
 }
 
 // maintscript runs p's script name, if it ships one.
