@@ -108,8 +108,10 @@ func fidelityArches() []string {
 // scripts and triggers leave (fidelity.ComputeEffects on mmdebstrap roots)
 // the image of `FROM debian:trixie` + `INSTALL <set>` has. It logs every
 // missing effect with its origin and fails only when a set falls below its
-// floor. FIDELITY_REPORT=<file.md> writes the results (and <file>.json);
-// FIDELITY_ALL=1 lists every effect there, present or not.
+// floor. FIDELITY_REPORT=<file.md> writes the results, and their JSON to
+// FIDELITY_JSON (default <file>.json);
+// FIDELITY_ALL=1 lists every effect there, present or not; FIDELITY_COMMIT
+// names the commit the frontend image was built from (default: HEAD).
 func TestE2EFidelity(t *testing.T) {
 	e := e2eEnv(t)
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
@@ -198,15 +200,19 @@ func checkFloor(t *testing.T, set fidelitySet, r *fidelity.Report) {
 // them. The mirror's host never reaches the file: it is replaced by
 // <mirror>.
 func writeFidelityReport(t *testing.T, name, mirror string, reports []*fidelity.Report) {
-	commit, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	commit := os.Getenv("FIDELITY_COMMIT") // the commit the frontend image was built from
+	if commit == "" {
+		out, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+		commit = strings.TrimSpace(string(out))
+	}
 	header := fmt.Sprintf("# Fidelity: Distrofile images against apt roots\n\n"+
-		"Run on %s, commit %s, frontend image %s. For each set, an apt root made by `mmdebstrap --mode=root --variant=apt "+
+		"Run on %s, frontend image %s built from commit %s. For each set, an apt root made by `mmdebstrap --mode=root --variant=apt "+
 		"--include=<set> trixie` (trixie, trixie-updates, trixie-security, main; no Recommends) is compared with a base root "+
 		"(no --include); its effects — paths no package owns and that the base root lacks or has otherwise, owned files a "+
 		"script edited or chowned, dpkg-statoverrides, and added users and groups, minus internal/fidelity's exclusions — "+
 		"are looked up in the image of `FROM debian:trixie` + `INSTALL <set>` exported with `--output type=tar`. "+
 		"arm64 images are compared with the amd64 root's effects, renamed (triplet, loader, -amd64).",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.TrimSpace(string(commit)), os.Getenv("DISTROFILE_FRONTEND_IMAGE"))
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), os.Getenv("DISTROFILE_FRONTEND_IMAGE"), commit)
 	var md, js bytes.Buffer
 	if err := fidelity.WriteMarkdown(&md, header, reports, os.Getenv("FIDELITY_ALL") == "1"); err != nil {
 		t.Fatal(err)
@@ -218,7 +224,10 @@ func writeFidelityReport(t *testing.T, name, mirror string, reports []*fidelity.
 	if u, err := url.Parse(mirror); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	jsonName := strings.TrimSuffix(name, filepath.Ext(name)) + ".json"
+	jsonName := os.Getenv("FIDELITY_JSON")
+	if jsonName == "" {
+		jsonName = strings.TrimSuffix(name, filepath.Ext(name)) + ".json"
+	}
 	for file, b := range map[string][]byte{name: md.Bytes(), jsonName: js.Bytes()} {
 		if err := os.WriteFile(file, bytes.ReplaceAll(b, []byte(host), []byte("<mirror>")), 0o644); err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -441,6 +442,32 @@ func TestAptRootsCommand(t *testing.T) {
 		"deb http://mirror.invalid/debian-security trixie-security main"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("command %q lacks %q", got, want)
+		}
+	}
+}
+
+func TestWriteDetailsCollapses(t *testing.T) {
+	r := &Report{Set: "s", Arch: "amd64"}
+	for i := 0; i < collapseAbove+2; i++ {
+		r.Paths = append(r.Paths, PathResult{Effect: Effect{Path: fmt.Sprintf("/usr/share/mime/x/%02d.xml", i), Kind: File, Change: Added,
+			Origin: Origin{Package: "shared-mime-info", Mechanism: MechTrigger}}, Status: Missing})
+	}
+	r.Paths = append(r.Paths, PathResult{Effect: Effect{Path: "/var/lib/redis", Kind: Dir, Change: Added,
+		Origin: Origin{Package: "redis-tools", Mechanism: MechMkdir}}, Status: Missing})
+	r.Summary = summarize(r)
+	for _, tc := range []struct {
+		all        bool
+		want, lack string
+	}{
+		{false, "| 12 paths under `/usr/share/mime/x/` | 12 file | added | | missing | shared-mime-info: trigger | e.g. `/usr/share/mime/x/00.xml`", "`/usr/share/mime/x/05.xml`"},
+		{true, "| `/usr/share/mime/x/05.xml` |", "12 paths"},
+	} {
+		var b bytes.Buffer
+		if err := WriteDetails(&b, r, tc.all); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) || strings.Contains(b.String(), tc.lack) || !strings.Contains(b.String(), "| `/var/lib/redis` |") {
+			t.Errorf("all=%v: want %q and not %q:\n%s", tc.all, tc.want, tc.lack, b.String())
 		}
 	}
 }

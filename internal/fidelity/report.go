@@ -24,9 +24,17 @@ func WriteSummary(w io.Writer, reports []*Report) error {
 	return err
 }
 
-// WriteDetails writes a report's effects in Markdown: the missing ones (all
-// of them, with all set to true) with their origin, the users and groups,
-// and what the exclusions dropped.
+// collapseAbove is the size above which WriteDetails writes a group of
+// results with the same package, mechanism and status as one row.
+const collapseAbove = 10
+
+// WriteDetails writes a report's effects in Markdown: those not identical
+// in the image (every one, with all set to true) with their origin, the
+// users and groups, and what the exclusions dropped. Without all, more
+// than collapseAbove results of one package, mechanism and status (the
+// byte-compiled files of python3, the alternatives of a PostgreSQL client)
+// are one row that counts them and names their common directory and a few
+// examples; the JSON has every one.
 func WriteDetails(w io.Writer, r *Report, all bool) error {
 	var b strings.Builder
 	s := r.Summary
@@ -41,17 +49,12 @@ func WriteDetails(w io.Writer, r *Report, all bool) error {
 	}
 	if len(rows) > 0 {
 		fmt.Fprintf(&b, "%s:\n\n| path | kind | change | owner mode | status | origin | evidence |\n|---|---|---|---|---|---|---|\n", title)
-		for _, p := range rows {
-			kind := string(p.Kind)
-			if p.Kind == Symlink {
-				kind += " → " + p.Target
+		for _, g := range groupResults(rows, all) {
+			if len(g) == 1 {
+				writeResult(&b, g[0])
+			} else {
+				writeGroup(&b, g)
 			}
-			status := string(p.Status)
-			if p.Image != "" {
-				status += " (image: " + p.Image + ")"
-			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s %s | %s | %s | %s |\n", p.Path, cell(kind), p.Change, p.Owner, p.Mode,
-				cell(status), cell(p.Origin.String()), cell(p.Origin.Detail))
 		}
 		b.WriteString("\n")
 	}
@@ -60,6 +63,72 @@ func WriteDetails(w io.Writer, r *Report, all bool) error {
 	writeExcluded(&b, r.Excluded)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// groupResults returns the results in path order, as groups of one, or
+// (unless all) with the results of a large group of one package,
+// mechanism and status together where its first one was.
+func groupResults(rows []PathResult, all bool) [][]PathResult {
+	key := func(p PathResult) string {
+		return p.Origin.Package + "\x00" + p.Origin.Mechanism + "\x00" + string(p.Status)
+	}
+	size := map[string]int{}
+	for _, p := range rows {
+		size[key(p)]++
+	}
+	var out [][]PathResult
+	at := map[string]int{}
+	for _, p := range rows {
+		k := key(p)
+		if all || size[k] <= collapseAbove {
+			out = append(out, []PathResult{p})
+			continue
+		}
+		if i, ok := at[k]; ok {
+			out[i] = append(out[i], p)
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, []PathResult{p})
+	}
+	return out
+}
+
+func writeResult(b *strings.Builder, p PathResult) {
+	kind := string(p.Kind)
+	if p.Kind == Symlink {
+		kind += " → " + p.Target
+	}
+	status := string(p.Status)
+	if p.Image != "" {
+		status += " (image: " + p.Image + ")"
+	}
+	fmt.Fprintf(b, "| `%s` | %s | %s | %s %s | %s | %s | %s |\n", p.Path, cell(kind), p.Change, p.Owner, p.Mode,
+		cell(status), cell(p.Origin.String()), cell(p.Origin.Detail))
+}
+
+// writeGroup writes a group of results as one row: how many, under which
+// directory, of which kinds, and three examples.
+func writeGroup(b *strings.Builder, g []PathResult) {
+	prefix := g[0].Path
+	kinds := map[string]int{}
+	for _, p := range g {
+		for !strings.HasPrefix(p.Path, prefix+"/") && prefix != "" {
+			prefix = prefix[:strings.LastIndex(prefix, "/")]
+		}
+		kinds[string(p.Kind)]++
+	}
+	var ks []string
+	for k, n := range kinds {
+		ks = append(ks, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(ks)
+	var ex []string
+	for _, p := range g[:3] {
+		ex = append(ex, "`"+p.Path+"`")
+	}
+	fmt.Fprintf(b, "| %d paths under `%s/` | %s | %s | | %s | %s | e.g. %s |\n", len(g), prefix, strings.Join(ks, ", "),
+		g[0].Change, cell(string(g[0].Status)), cell(g[0].Origin.Package+": "+g[0].Origin.Mechanism), strings.Join(ex, ", "))
 }
 
 // MechanismCount is how many effects of a report one mechanism accounts
