@@ -294,36 +294,36 @@ type tmpfilesLine struct {
 // --create, run from a postinst when systemd is installed, makes their
 // paths; an image's entrypoint has no systemd to make them.
 func (a *attributor) readTmpfiles(t *Tree) {
-	for _, f := range t.Glob("/usr/lib/tmpfiles.d/*.conf") {
-		b, _ := t.ReadFile(f)
-		for _, line := range strings.Split(string(b), "\n") {
-			fs := strings.Fields(line)
-			if len(fs) < 2 || strings.HasPrefix(fs[0], "#") {
-				continue
-			}
-			a.tmpfiles = append(a.tmpfiles, tmpfilesLine{Canon(fs[1], a.merged), Origin{a.own[f], MechTmpfiles, f, strings.TrimSpace(line)}})
-		}
-	}
+	a.configLines(t, "/usr/lib/tmpfiles.d/*.conf", MechTmpfiles, func(fs []string, o Origin) {
+		a.tmpfiles = append(a.tmpfiles, tmpfilesLine{Canon(fs[1], a.merged), o})
+	})
 }
 
 // readSysusers reads the sysusers.d files packages ship ("u name …", "g
 // name …").
 func (a *attributor) readSysusers(t *Tree) {
-	for _, f := range t.Glob("/usr/lib/sysusers.d/*.conf") {
+	a.configLines(t, "/usr/lib/sysusers.d/*.conf", MechSysusers, func(fs []string, o Origin) {
+		switch fs[0] {
+		case "u", "u!":
+			a.sysusers["u:"+fs[1]] = o
+			a.sysusers["g:"+fs[1]] = o
+		case "g":
+			a.sysusers["g:"+fs[1]] = o
+		}
+	})
+}
+
+// configLines calls fn with the fields (two or more) of every line that is
+// not a comment in the files matching glob, and the line's origin.
+func (a *attributor) configLines(t *Tree, glob, mech string, fn func(fields []string, o Origin)) {
+	for _, f := range t.Glob(glob) {
 		b, _ := t.ReadFile(f)
 		for _, line := range strings.Split(string(b), "\n") {
 			fs := strings.Fields(line)
 			if len(fs) < 2 || strings.HasPrefix(fs[0], "#") {
 				continue
 			}
-			o := Origin{a.own[f], MechSysusers, f, strings.TrimSpace(line)}
-			switch fs[0] {
-			case "u", "u!":
-				a.sysusers["u:"+fs[1]] = o
-				a.sysusers["g:"+fs[1]] = o
-			case "g":
-				a.sysusers["g:"+fs[1]] = o
-			}
+			fn(fs, Origin{a.own[f], mech, f, strings.TrimSpace(line)})
 		}
 	}
 }
