@@ -142,6 +142,9 @@ func init() {
 		"python3":    {pythonCmd, "python3: byte-compiling (py_compile, compileall) is not reproduced (a warning); no other program runs"},
 		"pycompile":  {byteCompile, "python: not reproduced (a warning): modules compile when imported"},
 		"pyclean":    silent("python: nothing to clean on a fresh install"),
+		// So do fontconfig's caches, binary images of fontconfig's own
+		// structures: fontconfig scans the font directories without them.
+		"fc-cache": {fontCache, "fontconfig: the caches in /var/cache/fontconfig are not made (a warning): fontconfig scans the fonts when a program starts"},
 	}
 }
 
@@ -1113,6 +1116,12 @@ func unameCmd(c *call) int {
 // byteCompile records that a package's Python byte-code is not compiled.
 func byteCompile(c *call) int {
 	c.e.warnf(c.sc.pkg, "Python byte-code (__pycache__) not compiled by %s: modules compile when imported", path.Base(c.args[0]))
+	return 0
+}
+
+// fontCache warns that fc-cache's caches are not made.
+func fontCache(c *call) int {
+	c.e.warnf(c.sc.pkg, "fontconfig caches (/var/cache/fontconfig) not made by fc-cache: fontconfig scans the fonts when a program starts")
 	return 0
 }
 

@@ -482,3 +482,22 @@ func TestNativeCACertificates(t *testing.T) {
 		t.Errorf("/usr/local/share/ca-certificates = %+v", f)
 	}
 }
+
+// TestCachesWarned: the caches that need the package's own program to make
+// (Python byte-code, fontconfig's) are not made, and the build says so.
+func TestCachesWarned(t *testing.T) {
+	for _, tc := range []struct{ script, warning string }{
+		{"py3compile -p python3-foo", "python3-foo: Python byte-code (__pycache__) not compiled by py3compile"},
+		{"pycompile -p foo", "not compiled by pycompile"},
+		{"python3 -m compileall -q /usr/lib/python3/dist-packages", "Python byte-code"},
+		{"fc-cache -s -v 1>/var/log/fontconfig.log 2>&1 || printf 'fc-cache failed'", "fontconfig caches (/var/cache/fontconfig) not made by fc-cache"},
+	} {
+		files := merged()
+		files["usr/bin/python3"] = "#!"
+		files["var/log/"] = ""
+		res := run(t, "amd64", files, testPkg{name: "python3-foo", files: map[string]string{"postinst": "#!/bin/sh\nset -e\n" + tc.script + "\n"}})
+		if !strings.Contains(strings.Join(res.Warnings, "\n"), tc.warning) {
+			t.Errorf("%s: warnings %q, want %q", tc.script, res.Warnings, tc.warning)
+		}
+	}
+}
