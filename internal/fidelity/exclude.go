@@ -9,14 +9,25 @@ import (
 // reason a distroless image does not need what it matches.
 type Exclusion struct {
 	// Pattern is an exact path, a subtree ("/var/lib/dpkg/**": the
-	// directory and everything under it), or a path.Match glob ("/etc/*-"),
-	// matched against the whole path.
+	// directory and everything under it), a directory name at any depth
+	// ("**/__pycache__/**": every directory of that name and everything
+	// under it), or a path.Match glob ("/etc/*-"), matched against the
+	// whole path.
 	Pattern string
 	Reason  string
 }
 
 // Match reports whether the rule matches p.
 func (x Exclusion) Match(p string) bool {
+	if name, ok := strings.CutPrefix(x.Pattern, "**/"); ok {
+		name = strings.TrimSuffix(name, "/**")
+		for _, c := range strings.Split(p, "/") {
+			if ok, _ := path.Match(name, c); ok {
+				return true
+			}
+		}
+		return false
+	}
 	if dir, ok := strings.CutSuffix(x.Pattern, "/**"); ok {
 		// The ancestor of p (or p) as deep as dir, matched against it.
 		depth := strings.Count(dir, "/")
@@ -48,6 +59,8 @@ var Exclusions = []Exclusion{
 	{"/var/lib/ucf/**", "ucf's registry and its copies of the shipped files; the file ucf installs is an effect of its own"},
 	{"/var/lib/php/modules/**", "phpenmod's registry of which module each SAPI has enabled, and by whom; the conf.d links are the effect"},
 	{"/var/lib/apache2/**", "a2enmod/a2enconf/a2ensite's registry of what the maintainer scripts enabled; the *-enabled links are the effect"},
+	{"**/__pycache__/**", "Python byte-code caches (py3compile, pycompile in python3's and python3-*'s postinst): Python compiles a module without its cache when it imports it, in memory when the directory is read-only; only start-up is slower. The build warns that they are not made (see docs/effects.md)"},
+	{"/var/cache/fontconfig/**", "fontconfig's font caches (fc-cache in fontconfig's postinst and trigger): fontconfig scans the font directories without them, and writes a cache of its own under $XDG_CACHE_HOME when it can; only start-up is slower"},
 	{"/var/cache/ldconfig/aux-cache", "ldconfig's auxiliary cache: only makes the next ldconfig run faster; /etc/ld.so.cache is an effect"},
 	{"/var/log/dpkg.log", "log of the install run"},
 	{"/var/log/alternatives.log", "log of the install run"},

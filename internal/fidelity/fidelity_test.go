@@ -172,6 +172,10 @@ func TestExclusionMatch(t *testing.T) {
 		{"/var/lib/postgresql/*/main/**", "/var/lib/postgresql/17/mainx", false},
 		{"/tmp/**", "/tmp", true},
 		{"/tmp/**", "/", false},
+		{"**/__pycache__/**", "/usr/lib/python3.13/__pycache__", true},
+		{"**/__pycache__/**", "/usr/lib/python3.13/json/__pycache__/decoder.cpython-313.pyc", true},
+		{"**/__pycache__/**", "/usr/lib/python3.13/json/decoder.py", false},
+		{"**/__pycache__/**", "/usr/lib/python3.13/__pycache__x/a", false},
 	} {
 		if got := (Exclusion{Pattern: tc.pattern}).Match(tc.path); got != tc.want {
 			t.Errorf("%q matches %q = %v, want %v", tc.pattern, tc.path, got, tc.want)
