@@ -1,8 +1,9 @@
 // Package frontend is Distrofile's BuildKit gateway frontend: it reads the
 // Distrofile through dockerui (build args, --target, --platform, named
-// contexts), answers buildx's subrequests, resolves each stage's packages
-// with debresolve (fetching through BuildKit) and returns the LLB that
-// llbgen makes, with the image config, for every target platform.
+// contexts), answers buildx's subrequests, and for every target platform
+// takes each stage from the language (package distrofile) through planning
+// (package plan, fetching through BuildKit) to llbgen's LLB, and returns
+// it with the image config.
 package frontend
 
 import (
@@ -18,7 +19,9 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/llbgen"
+	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -29,13 +32,10 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Build arguments the frontend reads.
+// Build arguments the gateway reads (planning reads plan.Arg*).
 const (
-	argMirror         = "DISTROFILE_MIRROR"
-	argSecurityMirror = "DISTROFILE_SECURITY_MIRROR"
-	argUsrMerge       = "DISTROFILE_USRMERGE"
-	argEpoch          = "SOURCE_DATE_EPOCH"
-	argMaxLayers      = "DISTROFILE_MAX_LAYERS"
+	argEpoch     = "SOURCE_DATE_EPOCH"
+	argMaxLayers = "DISTROFILE_MAX_LAYERS"
 )
 
 // currentFrontend is implemented by the gateway client when the frontend
@@ -69,8 +69,8 @@ type builder struct {
 	c      client.Client
 	bc     *dockerui.Client
 	src    *dockerui.Source
-	df     *Distrofile
-	states map[*Stage]*stageState
+	df     *distrofile.Distrofile
+	states map[*distrofile.Stage]*distrofile.StageSpec
 	helper llbgen.Tool
 	epoch  time.Time
 	fixed  bool // epoch from SOURCE_DATE_EPOCH
@@ -103,7 +103,7 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 	if err := b.prepare(ctx); err != nil {
 		return nil, err
 	}
-	if strings.EqualFold(b.bc.Target, LockTarget) {
+	if strings.EqualFold(b.bc.Target, plan.LockTarget) {
 		return b.lockResult(ctx)
 	}
 	target, err := b.target(ctx)
@@ -136,7 +136,7 @@ func (b *builder) build(ctx context.Context) (*client.Result, error) {
 
 // prepare parses and evaluates the Distrofile and sets the build up.
 func (b *builder) prepare(ctx context.Context) error {
-	df, err := Parse(b.src.Data, b.bc.BuildArgs)
+	df, err := distrofile.Parse(b.src.Data, b.bc.BuildArgs)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (b *builder) prepare(ctx context.Context) error {
 			b.src.Warn(ctx, w.Message, client.WarnOpts{Level: 1, Range: pbRanges(w.Ranges)})
 		}
 	}
-	if b.states, err = evalStages(df); err != nil {
+	if b.states, err = distrofile.EvalStages(df); err != nil {
 		return err
 	}
 	if b.epoch, b.fixed, err = buildEpoch(b.bc.BuildArgs); err != nil {
@@ -167,11 +167,11 @@ func (b *builder) prepare(ctx context.Context) error {
 }
 
 // target loads Distrofile.lock and returns the stage to build.
-func (b *builder) target(ctx context.Context) (*Stage, error) {
+func (b *builder) target(ctx context.Context) (*distrofile.Stage, error) {
 	if err := b.loadLock(ctx); err != nil {
 		return nil, err
 	}
-	return targetStage(b.df, b.bc.Target)
+	return distrofile.TargetStage(b.df, b.bc.Target)
 }
 
 // solveImage builds target for platform p and starts its solve. When an
@@ -179,7 +179,7 @@ func (b *builder) target(ctx context.Context) (*Stage, error) {
 // ca-certificates shipping what update-ca-certificates reads (see
 // llbgen.Build), it builds again with every CA bundle read from all the
 // package layers.
-func (b *builder) solveImage(ctx context.Context, target *Stage, p ocispecs.Platform) (client.Reference, *dockerspec.DockerOCIImage, error) {
+func (b *builder) solveImage(ctx context.Context, target *distrofile.Stage, p ocispecs.Platform) (client.Reference, *dockerspec.DockerOCIImage, error) {
 	for {
 		b.mu.Lock()
 		all := b.caAll
@@ -237,7 +237,7 @@ func (b *builder) readCAFromAllLayers(ctx context.Context) {
 
 // stage returns the root and image config of st for platform p, building
 // each (stage, platform) once: COPY --from may refer to it many times.
-func (b *builder) stage(ctx context.Context, st *Stage, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+func (b *builder) stage(ctx context.Context, st *distrofile.Stage, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
 	key := fmt.Sprintf("%d/%s", st.Index, platforms.Format(p))
 	b.mu.Lock()
 	r, ok := b.built[key]
@@ -250,13 +250,13 @@ func (b *builder) stage(ctx context.Context, st *Stage, p ocispecs.Platform) (ll
 	return r.st, r.img, r.err
 }
 
-func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
 	s := b.states[st]
 	arch, err := debianArch(p)
 	if err != nil {
-		return llb.State{}, nil, errAt(s.FromRanges, "%v", err)
+		return llb.State{}, nil, distrofile.ErrAt(s.FromRanges, "%v", err)
 	}
-	usrMerge, err := stageUsrMerge(s, b.bc.BuildArgs)
+	usrMerge, err := plan.UsrMerge(s, b.bc.BuildArgs)
 	if err != nil {
 		return llb.State{}, nil, err
 	}
@@ -273,25 +273,26 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	for _, p := range pkgs {
 		installed[p.Name] = true
 	}
-	files := llbgen.BaseFiles(s.Accounts.Accounts, arch, usrMerge)
-	files = append(files, llbgen.ScriptEffects(installed, llbgen.Distro{ID: s.Distro, Codename: s.Suite})...)
-	for _, f := range s.Files {
-		if usrMerge && f.Copy == nil {
+	files := llbgen.Generated(llbgen.BaseFiles(s.Accounts.Accounts, arch, usrMerge))
+	files = append(files, llbgen.Generated(llbgen.ScriptEffects(installed, llbgen.Distro{ID: s.Distro, Codename: s.Suite}))...)
+	for _, sf := range s.Files {
+		f := llbgen.File{File: sf.File}
+		if usrMerge && sf.Copy == nil {
 			// /bin, /sbin and /lib* are links into /usr: write beneath them
 			// where they point, as dpkg does on a merged-/usr system.
 			f.Path = llbgen.MergedPath(f.Path)
 		}
-		if f.Copy != nil {
-			from, err := b.copySource(ctx, f.Copy, p)
+		if sf.Copy != nil {
+			from, err := b.copySource(ctx, sf.Copy, p)
 			if err != nil {
-				return llb.State{}, nil, locate(err, f.Copy.Location())
+				return llb.State{}, nil, distrofile.Locate(err, sf.Copy.Location())
 			}
 			f.From = from
-			f.Constraints = []llb.ConstraintsOpt{b.loc(f.Copy.Location())}
+			f.Constraints = []llb.ConstraintsOpt{b.loc(sf.Copy.Location())}
 		}
-		files = append(files, f.File)
+		files = append(files, f)
 	}
-	plan := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch,
+	ip := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch,
 		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, s, arch)}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
 		MaxLayers: b.maxLayers, NoMerge: b.noMerge, NoContentHash: b.noHash, IgnoreCache: b.bc.IsNoCache(st.Name)}
@@ -302,13 +303,15 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 		opt.MaxMTime = b.epoch
 	}
 	if len(s.Drops) > 0 {
-		opt.DropScan = lockedDropScan(b.lockStage(st), arch, usrMerge)
+		if specs, drops, ok := plan.LockedDrops(b.lockStage(st), arch, usrMerge); ok {
+			opt.DropScan = &llbgen.DropScan{Specs: specs, Drops: drops}
+		}
 	}
 	eff := &stageEffects{origin: origin, from: s.FromRanges}
-	plan.EffectsLayer = &eff.layer
-	root, img, err := llbgen.Build(plan, opt)
+	ip.EffectsLayer = &eff.layer
+	root, img, err := llbgen.Build(ip, opt)
 	if err != nil {
-		return llb.State{}, nil, locate(err, s.FromRanges)
+		return llb.State{}, nil, distrofile.Locate(err, s.FromRanges)
 	}
 	if len(pkgs) > 0 {
 		b.mu.Lock()
@@ -318,28 +321,15 @@ func (b *builder) buildStage(ctx context.Context, st *Stage, p ocispecs.Platform
 	return root, img, nil
 }
 
-// stageUsrMerge says whether the stage's packages are extracted with
-// usrmerge: by its suite, unless DISTROFILE_USRMERGE says otherwise.
-func stageUsrMerge(s *stageState, args map[string]string) (bool, error) {
-	usrMerge := s.Distro == "" || usrMerged(s.Distro, s.Suite)
-	if v, ok := args[argUsrMerge]; ok {
-		var err error
-		if usrMerge, err = strconv.ParseBool(v); err != nil {
-			return false, fmt.Errorf("--build-arg %s=%q: want 0 or 1", argUsrMerge, v)
-		}
-	}
-	return usrMerge, nil
-}
-
 // resolve returns the stage's package closure (from Distrofile.lock, or
 // resolved from the stage's sources; see lock.go).
 // The origin map gives each package the INSTALL lines that pulled it in.
-func (b *builder) resolve(ctx context.Context, st *Stage, s *stageState, arch string) ([]llbgen.Package, []string, map[string][]parser.Range, error) {
+func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, arch string) ([]llbgen.Package, []string, map[string][]parser.Range, error) {
 	cl, err := b.closure(ctx, st, s, arch)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	origin := rootOrigins(cl, s.Roots)
+	origin := plan.RootOrigins(cl, s.Roots)
 	out := make([]llbgen.Package, 0, len(cl.Packages))
 	for _, p := range cl.Packages {
 		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}})
@@ -366,87 +356,9 @@ func (b *builder) loc(rs []parser.Range) llb.ConstraintsOpt {
 	return b.src.SourceMap.Location(pbRanges(rs))
 }
 
-// rootOrigins maps each package of the closure to the INSTALL line of the
-// first root (in file order) that pulls it in.
-func rootOrigins(cl *debresolve.Closure, roots []root) map[string][]parser.Range {
-	origin := map[string][]parser.Range{}
-	for _, r := range roots {
-		name := rootName(r.Package)
-		queue := []string{name}
-		for len(queue) > 0 {
-			n := queue[0]
-			queue = queue[1:]
-			if _, seen := origin[n]; seen {
-				continue
-			}
-			origin[n] = r.Ranges
-			queue = append(queue, cl.Edges[n]...)
-		}
-	}
-	return origin
-}
-
-// rootRanges picks the INSTALL lines an error is about: those of the roots
-// the resolver's error names, else every INSTALL line of the stage.
-func rootRanges(err error, roots []root) []parser.Range {
-	var names []string
-	var (
-		unknown *debresolve.UnknownPackageError
-		unsat   *debresolve.UnsatisfiableError
-		ambig   *debresolve.AmbiguousError
-		confl   *debresolve.ConflictError
-	)
-	switch {
-	case errors.As(err, &unknown):
-		names = append(names, unknown.Name)
-	case errors.As(err, &unsat):
-		names = append(names, first(unsat.Chain))
-	case errors.As(err, &ambig):
-		names = append(names, first(ambig.Chain), ambig.Name)
-	case errors.As(err, &confl):
-		names = append(names, first(confl.ChainPkg), first(confl.ChainOther))
-	}
-	var rs []parser.Range
-	seen := map[int]bool{}
-	add := func(r root) {
-		if !seen[r.Ranges[0].Start.Line] {
-			seen[r.Ranges[0].Start.Line] = true
-			rs = append(rs, r.Ranges...)
-		}
-	}
-	for _, r := range roots {
-		if slices.Contains(names, rootName(r.Package)) {
-			add(r)
-		}
-	}
-	if len(rs) == 0 {
-		for _, r := range roots {
-			add(r)
-		}
-	}
-	return rs
-}
-
-func first(chain []string) string {
-	if len(chain) == 0 {
-		return ""
-	}
-	name, _, _ := strings.Cut(chain[0], " ")
-	return name
-}
-
-// rootName is the package name of an INSTALL argument.
-func rootName(p string) string {
-	name, _, _, err := debresolve.ParseRoot(p)
-	if err != nil {
-		return p
-	}
-	return name
-}
-
 // copySource returns the state a COPY reads from: an earlier stage, a named
 // context, or the build context.
-func (b *builder) copySource(ctx context.Context, c *CopyCmd, p ocispecs.Platform) (llb.State, error) {
+func (b *builder) copySource(ctx context.Context, c *distrofile.CopyCmd, p ocispecs.Platform) (llb.State, error) {
 	if c.From == "" || c.From == "context" {
 		st, err := b.bc.MainContext(ctx)
 		if err != nil {
@@ -509,36 +421,6 @@ func (b *builder) frontendImage() (*llb.State, error) {
 		}
 	}
 	return nil, fmt.Errorf("the extraction helper is not available: run this frontend as an image through `# syntax=` or --frontend gateway.v0")
-}
-
-// evalStages applies every stage's instructions in order.
-func evalStages(df *Distrofile) (map[*Stage]*stageState, error) {
-	out := map[*Stage]*stageState{}
-	for _, st := range df.Stages {
-		s, err := evalStage(st, out[st.From.Stage])
-		if err != nil {
-			return nil, err
-		}
-		out[st] = s
-	}
-	return out, nil
-}
-
-// targetStage returns the --target stage, or the last one.
-func targetStage(df *Distrofile, target string) (*Stage, error) {
-	if target == "" {
-		return df.Stages[len(df.Stages)-1], nil
-	}
-	var names []string
-	for _, s := range df.Stages {
-		if s.Name == strings.ToLower(target) {
-			return s, nil
-		}
-		if s.Name != "" {
-			names = append(names, s.Name)
-		}
-	}
-	return nil, fmt.Errorf("target stage %q not found (stages: %s)", target, strings.Join(names, ", "))
 }
 
 // buildEpoch is SOURCE_DATE_EPOCH when given, else the Unix epoch: every

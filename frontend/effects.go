@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/containerd/platforms"
+	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/llbgen"
+	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -94,15 +96,6 @@ func (b *builder) effectsWarnings(ctx context.Context, eff *stageEffects, p ocis
 	return ws, nil
 }
 
-// errNoMirror is a stage's error when no mirror is given.
-var errNoMirror = errors.New("no package mirror")
-
-// RuleScriptNotReproduced is how --call=check lists what the effects step
-// could not reproduce of the target's packages' maintainer scripts.
-var RuleScriptNotReproduced = LintRule{Name: "ScriptEffectNotReproduced",
-	Description: "A maintainer script of an installed package does something the build does not reproduce",
-	URL:         "https://github.com/distrofile/distrofile/blob/main/docs/effects.md"}
-
 // warnEffect reports an effects warning: in the build's output, or to
 // --call=check's results when checkEffects collects them.
 func (b *builder) warnEffect(ctx context.Context, msg string, ranges []parser.Range) {
@@ -121,7 +114,7 @@ func (b *builder) warnEffect(ctx context.Context, msg string, ranges []parser.Ra
 // check is the Distrofile's alone.
 func checkEffects(ctx context.Context, b *builder, res *lint.LintResults, sourceIndex int) {
 	b.effectSink = func(msg string, ranges []parser.Range) {
-		res.AddWarning(RuleScriptNotReproduced.Name, RuleScriptNotReproduced.Description, RuleScriptNotReproduced.URL, msg, sourceIndex, ranges)
+		res.AddWarning(distrofile.RuleScriptNotReproduced.Name, distrofile.RuleScriptNotReproduced.Description, distrofile.RuleScriptNotReproduced.URL, msg, sourceIndex, ranges)
 	}
 	fail := func(err error) {
 		res.Error = &lint.BuildError{Message: "building the packages' maintainer-script effects: " + err.Error()}
@@ -142,14 +135,14 @@ func checkEffects(ctx context.Context, b *builder, res *lint.LintResults, source
 	if len(b.bc.BuildPlatforms) > 0 {
 		p = b.bc.BuildPlatforms[0]
 	}
-	if _, _, err := b.solveImage(ctx, target, p); err != nil && !errors.Is(err, errNoMirror) {
+	if _, _, err := b.solveImage(ctx, target, p); err != nil && !errors.Is(err, plan.ErrNoMirror) {
 		fail(err)
 	}
 }
 
 // anyStageInstalls reports whether a stage installs packages: the
 // target, or a stage it copies from, may have effects.
-func anyStageInstalls(states map[*Stage]*stageState) bool {
+func anyStageInstalls(states map[*distrofile.Stage]*distrofile.StageSpec) bool {
 	for _, s := range states {
 		if len(s.Roots) > 0 {
 			return true

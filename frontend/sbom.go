@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
+	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/llbgen"
 	intoto "github.com/in-toto/in-toto-golang/in_toto"
 	"github.com/moby/buildkit/client/llb"
@@ -186,7 +187,7 @@ func sbomAttestation(ctx context.Context, c client.Client, doc []byte, epoch tim
 
 // recordPackages remembers the packages of a built (stage, platform), for
 // the SBOM.
-func (b *builder) recordPackages(st *Stage, p ocispecs.Platform, pkgs []llbgen.Package) {
+func (b *builder) recordPackages(st *distrofile.Stage, p ocispecs.Platform, pkgs []llbgen.Package) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.packages == nil {
@@ -197,7 +198,7 @@ func (b *builder) recordPackages(st *Stage, p ocispecs.Platform, pkgs []llbgen.P
 
 // attachSBOMs adds an SPDX attestation of the target's packages to every
 // platform of the result, when the build asks for --sbom.
-func (b *builder) attachSBOMs(ctx context.Context, rb *dockerui.ResultBuilder, target *Stage) error {
+func (b *builder) attachSBOMs(ctx context.Context, rb *dockerui.ResultBuilder, target *distrofile.Stage) error {
 	return rb.EachPlatform(ctx, func(ctx context.Context, id string, p ocispecs.Platform) error {
 		b.mu.Lock()
 		pkgs, ok := b.packages[fmt.Sprintf("%d/%s", target.Index, id)]

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/distrofile"
+	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -20,11 +22,11 @@ import (
 func subrequests(src *dockerui.Source, bc *dockerui.Client, c client.Client) dockerui.RequestHandler {
 	return dockerui.RequestHandler{
 		Outline: func(ctx context.Context) (*outline.Outline, error) {
-			df, err := Parse(src.Data, bc.BuildArgs)
+			df, err := distrofile.Parse(src.Data, bc.BuildArgs)
 			if err != nil {
 				return nil, withSource(err, src.SourceMap)
 			}
-			target, err := targetStage(df, bc.Target)
+			target, err := distrofile.TargetStage(df, bc.Target)
 			if err != nil {
 				return nil, err
 			}
@@ -35,7 +37,7 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client, c client.Client) doc
 			return o, nil
 		},
 		ListTargets: func(ctx context.Context) (*targets.List, error) {
-			df, err := Parse(src.Data, bc.BuildArgs)
+			df, err := distrofile.Parse(src.Data, bc.BuildArgs)
 			if err != nil {
 				return nil, withSource(err, src.SourceMap)
 			}
@@ -76,20 +78,20 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client, c client.Client) doc
 func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string, lock *debresolve.Lock) *lint.LintResults {
 	res := &lint.LintResults{}
 	idx := res.AddSource(sm)
-	df, err := Parse(data, buildArgs)
+	df, err := distrofile.Parse(data, buildArgs)
 	if err == nil {
 		for _, w := range df.Warnings {
 			res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
 		}
-		var states map[*Stage]*stageState
-		if states, err = evalStages(df); err == nil {
-			for _, w := range append(lintStages(df, states), lintLocked(df, states, lock)...) {
+		var states map[*distrofile.Stage]*distrofile.StageSpec
+		if states, err = distrofile.EvalStages(df); err == nil {
+			for _, w := range append(distrofile.Lint(df, states), plan.LintLocked(df, states, lock)...) {
 				res.AddWarning(w.Rule.Name, w.Rule.Description, w.Rule.URL, w.Message, idx, w.Ranges)
 			}
 		}
 	}
 	if err != nil {
-		var le *LocatedError
+		var le *distrofile.LocatedError
 		be := &lint.BuildError{Message: err.Error()}
 		if errors.As(err, &le) {
 			be.Message = le.Err.Error()

@@ -3,6 +3,7 @@ package frontend
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,7 +34,7 @@ func TestLintResults(t *testing.T) {
 			t.Errorf("warning %+v", w)
 			continue
 		}
-		got = append(got, w.RuleName+":"+itoa(int(w.Location.Ranges[0].Start.Line)))
+		got = append(got, w.RuleName+":"+strconv.Itoa(int(w.Location.Ranges[0].Start.Line)))
 	}
 	if strings.Join(got, " ") != "UndefinedUser:3 EntrypointNotProvided:5 DuplicateExpose:4" {
 		t.Errorf("warnings %v", got)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/distrofile/distrofile/imagespec"
 )
 
 // Distro describes the archive a stage installs from, for the files that
@@ -27,21 +29,21 @@ var debianMajor = map[string]string{
 // and a 1777 /run/lock; when base-files itself is not installed, an
 // /etc/os-release (-> ../usr/lib/os-release) and /etc/debian_version, so
 // that scanners still identify the distribution.
-func ScriptEffects(installed map[string]bool, d Distro) []File {
-	fs := []File{
-		{Kind: KindDir, Path: "/run", Mode: 0o755},
-		{Kind: KindDir, Path: "/run/lock", Mode: 0o777 | os.ModeSticky},
-		{Kind: KindDir, Path: "/var", Mode: 0o755},
-		{Kind: KindSymlink, Path: "/var/run", Target: "/run"},
-		{Kind: KindSymlink, Path: "/var/lock", Target: "/run/lock"},
+func ScriptEffects(installed map[string]bool, d Distro) []imagespec.File {
+	fs := []imagespec.File{
+		{Kind: imagespec.KindDir, Path: "/run", Mode: 0o755},
+		{Kind: imagespec.KindDir, Path: "/run/lock", Mode: 0o777 | os.ModeSticky},
+		{Kind: imagespec.KindDir, Path: "/var", Mode: 0o755},
+		{Kind: imagespec.KindSymlink, Path: "/var/run", Target: "/run"},
+		{Kind: imagespec.KindSymlink, Path: "/var/lock", Target: "/run/lock"},
 	}
 	if !installed["base-files"] && d.ID != "" {
 		fs = append(fs,
-			File{Kind: KindFile, Path: "/usr/lib/os-release", Mode: 0o644, Content: []byte(osRelease(d))},
-			File{Kind: KindSymlink, Path: "/etc/os-release", Target: "../usr/lib/os-release"},
+			imagespec.File{Kind: imagespec.KindFile, Path: "/usr/lib/os-release", Mode: 0o644, Content: []byte(osRelease(d))},
+			imagespec.File{Kind: imagespec.KindSymlink, Path: "/etc/os-release", Target: "../usr/lib/os-release"},
 		)
 		if v := debianMajor[d.Codename]; d.ID == "debian" && v != "" {
-			fs = append(fs, File{Kind: KindFile, Path: "/etc/debian_version", Mode: 0o644, Content: []byte(v + "\n")})
+			fs = append(fs, imagespec.File{Kind: imagespec.KindFile, Path: "/etc/debian_version", Mode: 0o644, Content: []byte(v + "\n")})
 		}
 	}
 	return fs

@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/distrofile/distrofile/debextract"
+	"github.com/distrofile/distrofile/imagespec"
 )
 
 func TestScriptEffects(t *testing.T) {
-	find := func(fs []File, p string) *File {
+	find := func(fs []imagespec.File, p string) *imagespec.File {
 		for i := range fs {
 			if fs[i].Path == p {
 				return &fs[i]

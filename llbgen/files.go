@@ -12,94 +12,43 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debextract"
+	"github.com/distrofile/distrofile/imagespec"
 	"github.com/moby/buildkit/solver/pb"
 
 	"github.com/moby/buildkit/client/llb"
 )
 
-// User is one /etc/passwd entry.
-type User struct {
-	Name     string
-	UID, GID int
-	Home     string
-	Shell    string
-	// CreateHome makes the home directory, owned by the user, mode 0750.
-	CreateHome bool
-}
-
-// Group is one /etc/group entry.
-type Group struct {
-	Name    string
-	GID     int
-	Members []string
-}
-
-// Accounts are the image's users and groups, in file order.
-type Accounts struct {
-	Users  []User
-	Groups []Group
-}
-
-// Passwd renders /etc/passwd.
-func (a Accounts) Passwd() string {
-	var b strings.Builder
-	for _, u := range a.Users {
-		fmt.Fprintf(&b, "%s:x:%d:%d:%s:%s:%s\n", u.Name, u.UID, u.GID, u.Name, u.Home, u.Shell)
-	}
-	return b.String()
-}
-
-// Group renders /etc/group.
-func (a Accounts) Group() string {
-	var b strings.Builder
-	for _, g := range a.Groups {
-		fmt.Fprintf(&b, "%s:x:%d:%s\n", g.Name, g.GID, strings.Join(g.Members, ","))
-	}
-	return b.String()
-}
-
-// FileKind says what a File entry creates.
-type FileKind int
-
-// The kinds of generated entries.
-const (
-	KindDir FileKind = iota
-	KindFile
-	KindSymlink
-	KindCopy
-)
-
-// File is one generated filesystem entry or one COPY, in instruction order.
+// File is one generated filesystem entry or one COPY, with what only
+// LLB has: the state a COPY reads from and the instruction's source
+// location.
 type File struct {
-	Kind     FileKind
-	Path     string
-	Mode     os.FileMode
-	UID, GID int
-	// Content of a KindFile.
-	Content []byte
-	// Target of a KindSymlink.
-	Target string
-	// Copy source for KindCopy: Srcs inside From, copied to Path.
-	From  llb.State
-	Srcs  []string
-	Chmod *os.FileMode
-	// Chown, when set, owns copied files by UID:GID.
-	Chown bool
+	imagespec.File
+	// From is the state a imagespec.KindCopy's Srcs are in.
+	From llb.State
 	// Constraints (source locations) of the instruction.
 	Constraints []llb.ConstraintsOpt
 }
 
+// Generated returns fs as Files of a Plan: entries with no source to bind.
+func Generated(fs []imagespec.File) []File {
+	out := make([]File, len(fs))
+	for i, f := range fs {
+		out[i] = File{File: f}
+	}
+	return out
+}
+
 // usrMergeLinks returns the top-level links of a merged-/usr root for arch,
 // as Debian's base-files makes them.
-func usrMergeLinks(arch string) []File {
+func usrMergeLinks(arch string) []imagespec.File {
 	dirs := []string{"bin", "sbin", "lib"}
 	switch arch {
 	case "amd64", "ppc64el", "loong64", "mips64el":
 		dirs = append(dirs, "lib64")
 	}
-	var out []File
+	var out []imagespec.File
 	for _, d := range dirs {
-		out = append(out, File{Kind: KindSymlink, Path: "/" + d, Target: "usr/" + d})
+		out = append(out, imagespec.File{Kind: imagespec.KindSymlink, Path: "/" + d, Target: "usr/" + d})
 	}
 	return out
 }
@@ -131,20 +80,20 @@ netgroup:       nis
 // BaseFiles returns what every image gets: /etc/passwd, /etc/group,
 // /etc/nsswitch.conf, /tmp (1777), home directories, and on merged-/usr
 // suites the /bin /sbin /lib* links.
-func BaseFiles(acc Accounts, arch string, usrMerge bool) []File {
-	fs := []File{
-		{Kind: KindDir, Path: "/etc", Mode: 0o755},
-		{Kind: KindFile, Path: "/etc/passwd", Mode: 0o644, Content: []byte(acc.Passwd())},
-		{Kind: KindFile, Path: "/etc/group", Mode: 0o644, Content: []byte(acc.Group())},
-		{Kind: KindFile, Path: "/etc/nsswitch.conf", Mode: 0o644, Content: []byte(nsswitch)},
-		{Kind: KindDir, Path: "/tmp", Mode: 0o777 | os.ModeSticky},
-		{Kind: KindDir, Path: "/root", Mode: 0o700},
-		{Kind: KindDir, Path: "/home", Mode: 0o755},
-		{Kind: KindDir, Path: "/usr", Mode: 0o755},
+func BaseFiles(acc imagespec.Accounts, arch string, usrMerge bool) []imagespec.File {
+	fs := []imagespec.File{
+		{Kind: imagespec.KindDir, Path: "/etc", Mode: 0o755},
+		{Kind: imagespec.KindFile, Path: "/etc/passwd", Mode: 0o644, Content: []byte(acc.Passwd())},
+		{Kind: imagespec.KindFile, Path: "/etc/group", Mode: 0o644, Content: []byte(acc.Group())},
+		{Kind: imagespec.KindFile, Path: "/etc/nsswitch.conf", Mode: 0o644, Content: []byte(nsswitch)},
+		{Kind: imagespec.KindDir, Path: "/tmp", Mode: 0o777 | os.ModeSticky},
+		{Kind: imagespec.KindDir, Path: "/root", Mode: 0o700},
+		{Kind: imagespec.KindDir, Path: "/home", Mode: 0o755},
+		{Kind: imagespec.KindDir, Path: "/usr", Mode: 0o755},
 	}
 	for _, u := range acc.Users {
 		if u.CreateHome && u.Home != "/" && u.Home != "" {
-			fs = append(fs, File{Kind: KindDir, Path: u.Home, Mode: 0o750, UID: u.UID, GID: u.GID})
+			fs = append(fs, imagespec.File{Kind: imagespec.KindDir, Path: u.Home, Mode: 0o750, UID: u.UID, GID: u.GID})
 		}
 	}
 	if usrMerge {
@@ -157,7 +106,7 @@ func BaseFiles(acc Accounts, arch string, usrMerge bool) []File {
 // written into a tar here and unpacked by the extraction helper (a FileOp
 // cannot make setuid, setgid or sticky modes, and /tmp needs 1777), so that
 // every mode, owner and mtime is exact. A directory gets the mode and owner
-// of its last KindDir entry. COPY entries then run as one FileOp on top, so
+// of its last imagespec.KindDir entry. COPY entries then run as one FileOp on top, so
 // they land in directories that already have their owners.
 //
 // When caRoot is given, the same helper run also writes what
@@ -174,22 +123,22 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 	tw := tar.NewWriter(&buf)
 	n := 0
 	for _, f := range files {
-		if f.Kind == KindCopy {
+		if f.Kind == imagespec.KindCopy {
 			continue
 		}
 		h := &tar.Header{Name: strings.TrimPrefix(path.Clean(f.Path), "/"), Uid: f.UID, Gid: f.GID, ModTime: epoch, Format: tar.FormatPAX}
 		switch f.Kind {
-		case KindDir:
+		case imagespec.KindDir:
 			h.Typeflag, h.Mode, h.Name = tar.TypeDir, debextract.UnixMode(f.Mode), h.Name+"/"
-		case KindFile:
+		case imagespec.KindFile:
 			h.Typeflag, h.Mode, h.Size = tar.TypeReg, debextract.UnixMode(f.Mode), int64(len(f.Content))
-		case KindSymlink:
+		case imagespec.KindSymlink:
 			h.Typeflag, h.Mode, h.Linkname = tar.TypeSymlink, 0o777, f.Target
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			return llb.State{}, fmt.Errorf("%s: %w", f.Path, err)
 		}
-		if f.Kind == KindFile {
+		if f.Kind == imagespec.KindFile {
 			if _, err := tw.Write(f.Content); err != nil {
 				return llb.State{}, err
 			}
@@ -241,7 +190,7 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 func copyActions(files []File) *llb.FileAction {
 	var fa *llb.FileAction
 	for _, f := range files {
-		if f.Kind != KindCopy {
+		if f.Kind != imagespec.KindCopy {
 			continue
 		}
 		ci := &llb.CopyInfo{

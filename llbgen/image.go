@@ -7,23 +7,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/distrofile/distrofile/imagespec"
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
-
-// Config is the image configuration a Distrofile sets.
-type Config struct {
-	Env          []string
-	Entrypoint   []string
-	Cmd          []string
-	WorkingDir   string
-	User         string
-	StopSignal   string
-	Labels       map[string]string
-	ExposedPorts []string
-	Volumes      []string
-}
 
 // Plan is everything one image of one platform is made of.
 type Plan struct {
@@ -34,7 +22,7 @@ type Plan struct {
 	Packages []Package
 	// Files are the generated files, in order (see BaseFiles, FilesLayer).
 	Files  []File
-	Config Config
+	Config imagespec.Config
 	// Epoch dates every generated file and the image.
 	Epoch time.Time
 	// CACertificates adds what update-ca-certificates would write to the

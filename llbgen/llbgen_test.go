@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/imagespec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
@@ -22,16 +23,16 @@ func testPlan() Plan {
 		{Package: &debresolve.Package{Name: "libc6", Version: "2.41-12", Architecture: "arm64", URL: "http://m.invalid/debian/pool/main/g/glibc/libc6_2.41-12_arm64.deb", SHA256: strings.Repeat("a", 64)}},
 		{Package: &debresolve.Package{Name: "perl", Version: "5.40.1-6", Architecture: "arm64", URL: "http://m.invalid/debian/pool/main/p/perl/perl_5.40.1-6_arm64.deb", SHA256: strings.Repeat("b", 64)}},
 	}
-	acc := Accounts{
-		Users:  []User{{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"}, {Name: "app", UID: 1337, GID: 1337, Home: "/home/app", Shell: "/sbin/nologin", CreateHome: true}},
-		Groups: []Group{{Name: "root", GID: 0}, {Name: "app", GID: 1337}},
+	acc := imagespec.Accounts{
+		Users:  []imagespec.User{{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"}, {Name: "app", UID: 1337, GID: 1337, Home: "/home/app", Shell: "/sbin/nologin", CreateHome: true}},
+		Groups: []imagespec.Group{{Name: "root", GID: 0}, {Name: "app", GID: 1337}},
 	}
 	return Plan{
 		Platform: ocispecs.Platform{OS: "linux", Architecture: "arm64"},
 		Arch:     "arm64",
 		Packages: pkgs,
-		Files:    append(BaseFiles(acc, "arm64", true), File{Kind: KindDir, Path: "/etc", Mode: 0o755}),
-		Config:   Config{Entrypoint: []string{"/usr/bin/perl"}, User: "app", ExposedPorts: []string{"80/tcp"}},
+		Files:    Generated(append(BaseFiles(acc, "arm64", true), imagespec.File{Kind: imagespec.KindDir, Path: "/etc", Mode: 0o755})),
+		Config:   imagespec.Config{Entrypoint: []string{"/usr/bin/perl"}, User: "app", ExposedPorts: []string{"80/tcp"}},
 		Epoch:    time.Unix(0, 0),
 	}
 }
@@ -149,9 +150,9 @@ func TestHelperCacheIndependentOfFrontend(t *testing.T) {
 }
 
 func TestAccountsRender(t *testing.T) {
-	a := Accounts{
-		Users:  []User{{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"}},
-		Groups: []Group{{Name: "root", GID: 0}, {Name: "staff", GID: 50, Members: []string{"a", "b"}}},
+	a := imagespec.Accounts{
+		Users:  []imagespec.User{{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"}},
+		Groups: []imagespec.Group{{Name: "root", GID: 0}, {Name: "staff", GID: 50, Members: []string{"a", "b"}}},
 	}
 	if got := a.Passwd(); got != "root:x:0:0:root:/root:/sbin/nologin\n" {
 		t.Errorf("passwd %q", got)
@@ -528,7 +529,7 @@ func TestCACertificatesReadsLayers(t *testing.T) {
 			p.CAOwners = tc.owners
 			p.Packages = append(p.Packages, Package{Package: &debresolve.Package{Name: "ca-certificates", Version: "20250419", Architecture: "all",
 				URL: "http://m.invalid/debian/pool/main/c/ca-certificates/ca-certificates_20250419_all.deb", SHA256: strings.Repeat("c", 64)}})
-			p.Files = append(p.Files, File{Kind: KindCopy, Path: "/usr/local/share/ca-certificates/my.crt", From: llb.Local("context"), Srcs: []string{"/my.crt"}})
+			p.Files = append(p.Files, File{File: imagespec.File{Kind: imagespec.KindCopy, Path: "/usr/local/share/ca-certificates/my.crt", Srcs: []string{"/my.crt"}}, From: llb.Local("context")})
 			root, _, err := Build(p, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"},
 				NoContentHash: true, CAFromAllLayers: all})
 			if err != nil {

@@ -4,7 +4,7 @@
 //
 // Run as `distrofile-frontend resolve REQUEST INDEXES OUT` (by the build
 // step the frontend makes for it), it resolves a stage's packages against
-// Packages files instead: see frontend.ResolveMain.
+// Packages files instead: see plan.ResolveMain.
 package main
 
 import (
@@ -12,15 +12,16 @@ import (
 	"os"
 
 	"github.com/distrofile/distrofile/frontend"
+	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/frontend/gateway/grpcclient"
 	"github.com/moby/buildkit/util/appcontext"
 	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto" // the gateway's vtproto codec
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "resolve" {
-		if err := frontend.ResolveMain(os.Args[2:], os.Stderr); err != nil {
-			fmt.Fprintf(os.Stderr, "distrofile-frontend resolve: %v\n", err)
+	if len(os.Args) > 1 && os.Args[1] == plan.ResolveMode {
+		if err := plan.ResolveMain(os.Args[1:], os.Stderr); err != nil {
+			fmt.Fprintf(os.Stderr, "distrofile-frontend %s: %v\n", plan.ResolveMode, err)
 			os.Exit(1)
 		}
 		return

@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debresolve"
-	"github.com/distrofile/distrofile/frontend"
+	"github.com/distrofile/distrofile/distrofile"
+	"github.com/distrofile/distrofile/plan"
 )
 
 // distrofileFlags are the flags lock and why share: where the Distrofile
@@ -37,8 +38,8 @@ func (d *distrofileFlags) register(fs *flag.FlagSet) {
 }
 
 // load parses the Distrofile and returns it with the lock options.
-func (d *distrofileFlags) load(stderr io.Writer, getenv func(string) string) (*frontend.Distrofile, frontend.LockOptions, error) {
-	var opt frontend.LockOptions
+func (d *distrofileFlags) load(stderr io.Writer, getenv func(string) string) (*distrofile.Distrofile, plan.LockOptions, error) {
+	var opt plan.LockOptions
 	data, err := os.ReadFile(d.file)
 	if err != nil {
 		return nil, opt, err
@@ -56,7 +57,7 @@ func (d *distrofileFlags) load(stderr io.Writer, getenv func(string) string) (*f
 		}
 		args[k] = v
 	}
-	df, err := frontend.Parse(data, args)
+	df, err := distrofile.Parse(data, args)
 	if err != nil {
 		return nil, opt, fmt.Errorf("%s: %w", d.file, err)
 	}
@@ -70,7 +71,7 @@ func (d *distrofileFlags) load(stderr io.Writer, getenv func(string) string) (*f
 	if len(archs) == 0 {
 		archs = []string{debianArch(runtime.GOARCH)}
 	}
-	opt = frontend.LockOptions{BuildArgs: args, Archs: archs, Fetcher: f, Logf: logf, ReadContextFile: contextReader(d.contextDir)}
+	opt = plan.LockOptions{BuildArgs: args, Archs: archs, Fetcher: f, Logf: logf, ReadContextFile: contextReader(d.contextDir)}
 	if d.keyring == "" {
 		d.keyring = getenv(envKeyring)
 	}
@@ -139,7 +140,7 @@ func lockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		if err != nil {
 			return err
 		}
-		if err := frontend.CheckLock(ctx, df, l, opt); err != nil {
+		if err := plan.CheckLock(ctx, df, l, opt); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s matches %s\n", d.lockPath(), d.file)
@@ -157,7 +158,7 @@ func lockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if data, err := os.ReadFile(prev); err == nil {
 		opt.Previous, _ = debresolve.ParseLock(data)
 	}
-	l, err := frontend.MakeLock(ctx, df, opt)
+	l, err := plan.MakeLock(ctx, df, opt)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func whyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	var l *debresolve.Lock
 	if data, err := os.ReadFile(d.lockPath()); err == nil {
 		if l, err = debresolve.ParseLock(data); err == nil {
-			if err = frontend.CheckLock(ctx, df, l, opt); err != nil {
+			if err = plan.CheckLock(ctx, df, l, opt); err != nil {
 				fmt.Fprintf(stderr, "not using %s: %v\n", d.lockPath(), err)
 				l = nil
 			}
@@ -224,7 +225,7 @@ func whyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		return err
 	}
 	if l == nil {
-		if l, err = frontend.MakeLock(ctx, df, opt); err != nil {
+		if l, err = plan.MakeLock(ctx, df, opt); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package frontend
+package plan
 
 import (
 	"context"
@@ -28,14 +28,14 @@ func TestMirrorFallback(t *testing.T) {
 	src := fmt.Sprintf("FROM debian:trixie\nMIRROR %s %s\nINSTALL hello\n", bad.ArchiveURL(""), good.ArchiveURL(""))
 	s, p := testPlan(t, src)
 	var warnings []string
-	p.warn = func(m string) { warnings = append(warnings, m) }
+	p.Warn = func(m string) { warnings = append(warnings, m) }
 	keyring := append(bad.Keyring, good.Keyring...)
 	c := &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}
-	r, err := resolvePlan(context.Background(), c, resolveInProcess, p, s, "0", "amd64")
+	r, err := Resolve(context.Background(), c, ResolveInProcess, p, s, "0", "amd64")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := r.closure()
+	cl, err := r.Closure()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestMirrorFallback(t *testing.T) {
 	}
 
 	good.FailAll(fakemirror.NotFound)
-	_, err = resolvePlan(context.Background(), &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}, resolveInProcess, p, s, "0", "amd64")
+	_, err = Resolve(context.Background(), &debresolve.Client{Fetcher: fakemirror.Fetcher{}, Keyring: keyring}, ResolveInProcess, p, s, "0", "amd64")
 	if err == nil || !strings.Contains(err.Error(), "every MIRROR failed") || !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "404") {
 		t.Errorf("all mirrors down: %v", err)
 	}

@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"reflect"
@@ -13,7 +13,7 @@ func TestEnvExpansionSeesImageEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	states, err := evalStages(df)
+	states, err := EvalStages(df)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package frontend
+package plan
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/debresolve/archivetest"
+	"github.com/distrofile/distrofile/distrofile"
 )
 
 const fakeHost = "http://archive.invalid/"
@@ -133,7 +134,7 @@ func lockOpts(t *testing.T, f debresolve.Fetcher, key *openpgp.Entity, extra []b
 
 func TestMakeLockAndCheck(t *testing.T) {
 	f, key, extra := fakeArchives(t)
-	df, err := Parse([]byte(lockDistrofile), nil)
+	df, err := distrofile.Parse([]byte(lockDistrofile), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +173,13 @@ func TestMakeLockAndCheck(t *testing.T) {
 	if err := CheckLock(ctx, df, l2, opt); err != nil {
 		t.Fatalf("fresh lock: %v", err)
 	}
-	states, _ := evalStages(df)
+	states, _ := distrofile.EvalStages(df)
 	s := states[df.Stages[1]]
-	p, err := planStage(ctx, s, opt.BuildArgs, opt.ReadContextFile)
+	p, err := New(ctx, s, opt.BuildArgs, opt.ReadContextFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := lockedClosure(l2, df.Stages[1], s, p, "amd64")
+	cl, err := Locked(l2, df.Stages[1], s, p, "amd64")
 	if err != nil || len(cl.Packages) != 5 || cl.Package("extra-tool").URL != fakeHost+"extra/"+app.Arch("amd64").Packages[0].Path {
 		t.Fatalf("locked closure: %v %+v", err, cl)
 	}
@@ -199,7 +200,7 @@ func TestMakeLockAndCheck(t *testing.T) {
 		{"arch", lockDistrofile, []string{"arm64"}, "no closure for arm64 (only amd64)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			df2, err := Parse([]byte(tc.src), nil)
+			df2, err := distrofile.Parse([]byte(tc.src), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +209,7 @@ func TestMakeLockAndCheck(t *testing.T) {
 				o.Archs = tc.archs
 			}
 			err = CheckLock(ctx, df2, l2, o)
-			var le *LocatedError
+			var le *distrofile.LocatedError
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "DISTROFILE_LOCK=update") || !errors.As(err, &le) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
@@ -218,7 +219,7 @@ func TestMakeLockAndCheck(t *testing.T) {
 	// Mirror changes do not make the lock stale: URLs follow the mirror.
 	opt2 := opt
 	opt2.BuildArgs = map[string]string{}
-	df3, _ := Parse([]byte(strings.Replace(lockDistrofile, "MIRROR "+fakeHost+"debian", "MIRROR http://other.invalid/debian", 1)), nil)
+	df3, _ := distrofile.Parse([]byte(strings.Replace(lockDistrofile, "MIRROR "+fakeHost+"debian", "MIRROR http://other.invalid/debian", 1)), nil)
 	if err := CheckLock(ctx, df3, l2, opt2); err != nil {
 		t.Fatalf("other mirror: %v", err)
 	}
@@ -226,7 +227,7 @@ func TestMakeLockAndCheck(t *testing.T) {
 
 func TestMakeLockMultiArch(t *testing.T) {
 	f, key, extra := fakeArchives(t)
-	df, err := Parse([]byte(strings.Split(lockDistrofile, "FROM runtime")[0]), nil)
+	df, err := distrofile.Parse([]byte(strings.Split(lockDistrofile, "FROM runtime")[0]), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +252,7 @@ func TestMakeLockMultiArch(t *testing.T) {
 		t.Fatalf("arch:all entries: %+v", all)
 	}
 	// The extra source serves amd64 only (--arch=amd64): no arm64 extra-tool.
-	df, _ = Parse([]byte(lockDistrofile), nil)
+	df, _ = distrofile.Parse([]byte(lockDistrofile), nil)
 	_, err = MakeLock(context.Background(), df, lockOpts(t, f, key, extra, "arm64"))
 	if err == nil || !strings.Contains(err.Error(), `unknown package "extra-tool"`) {
 		t.Fatalf("arm64: err = %v", err)
@@ -261,7 +262,7 @@ func TestMakeLockMultiArch(t *testing.T) {
 func TestSnapshotLock(t *testing.T) {
 	f, key, extra := fakeArchives(t)
 	src := "FROM debian:trixie@20260913T000000Z\nMIRROR --snapshot=" + fakeHost + "snap\nINSTALL perl\n"
-	df, err := Parse([]byte(src), nil)
+	df, err := distrofile.Parse([]byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,66 +283,19 @@ func TestSnapshotLock(t *testing.T) {
 	}
 	// The snapshot mirror can also come from the build arg; without any,
 	// the error says how to set it.
-	df2, _ := Parse([]byte("FROM debian:trixie@20260913T000000Z\nINSTALL perl\n"), nil)
+	df2, _ := distrofile.Parse([]byte("FROM debian:trixie@20260913T000000Z\nINSTALL perl\n"), nil)
 	o := lockOpts(t, f, key, extra, "amd64")
-	o.BuildArgs = map[string]string{argSnapshotMirror: fakeHost + "snap"}
+	o.BuildArgs = map[string]string{ArgSnapshotMirror: fakeHost + "snap"}
 	if _, err := MakeLock(context.Background(), df2, o); err != nil {
 		t.Fatal(err)
 	}
 	o.BuildArgs = map[string]string{}
-	if _, err := MakeLock(context.Background(), df2, o); err == nil || !strings.Contains(err.Error(), argSnapshotMirror) {
+	if _, err := MakeLock(context.Background(), df2, o); err == nil || !strings.Contains(err.Error(), ArgSnapshotMirror) {
 		t.Fatalf("err = %v", err)
 	}
 	// Without a snapshot, the expired Valid-Until of the live suite stops it.
-	df3, _ := Parse([]byte("FROM debian:trixie\nMIRROR "+fakeHost+"snap/debian/20260913T000000Z\nINSTALL perl\n"), nil)
+	df3, _ := distrofile.Parse([]byte("FROM debian:trixie\nMIRROR "+fakeHost+"snap/debian/20260913T000000Z\nINSTALL perl\n"), nil)
 	if _, err := MakeLock(context.Background(), df3, lockOpts(t, f, key, extra, "amd64")); err == nil || !strings.Contains(err.Error(), "Valid-Until") {
 		t.Fatalf("live: err = %v", err)
-	}
-}
-
-func TestSourceInstruction(t *testing.T) {
-	for _, tc := range []struct {
-		name, line string
-		want       SourceCmd
-		err        string
-	}{
-		{"minimal", "SOURCE http://x.invalid/repo/ stable", SourceCmd{URL: "http://x.invalid/repo", Suite: "stable", Components: []string{"main"}}, ""},
-		{"full", "SOURCE --keyring=./keys/../keys/k.asc --arch=amd64,arm64 https://x.invalid/r bookworm main contrib",
-			SourceCmd{URL: "https://x.invalid/r", Suite: "bookworm", Components: []string{"main", "contrib"}, Keyring: "keys/k.asc", Archs: []string{"amd64", "arm64"}}, ""},
-		{"insecure", "SOURCE --insecure http://x.invalid/r stable", SourceCmd{URL: "http://x.invalid/r", Suite: "stable", Components: []string{"main"}, Insecure: true}, ""},
-		{"no suite", "SOURCE http://x.invalid/r", SourceCmd{}, "needs a URL and a suite"},
-		{"ftp", "SOURCE ftp://x.invalid/r stable", SourceCmd{}, "only http:// and https://"},
-		{"flat", "SOURCE http://x.invalid/r ./", SourceCmd{}, "flat repositories"},
-		{"both", "SOURCE --insecure --keyring=k http://x.invalid/r stable", SourceCmd{}, "exclude each other"},
-		{"escape", "SOURCE --keyring=../k http://x.invalid/r stable", SourceCmd{}, "inside the build context"},
-		{"bad flag", "SOURCE --signed-by=k http://x.invalid/r stable", SourceCmd{}, "unknown flag --signed-by"},
-		{"trailing flags", "SOURCE http://x.invalid/r stable main --insecure --arch=arm64", SourceCmd{URL: "http://x.invalid/r", Suite: "stable", Components: []string{"main"}, Archs: []string{"arm64"}, Insecure: true}, ""},
-		{"dup flag", "SOURCE --arch=amd64 http://x.invalid/r stable --arch=arm64", SourceCmd{}, "given twice"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			df, err := Parse([]byte("FROM scratch\n"+tc.line+"\nINSTALL aa\n"), nil)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := *df.Stages[0].Commands[0].(*SourceCmd)
-			got.loc = loc{}
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Fatalf("got %+v, want %+v", got, tc.want)
-			}
-			// FROM scratch + SOURCE accepts INSTALL.
-			if _, err := evalStages(df); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	df, _ := Parse([]byte("FROM scratch\nINSTALL aa\n"), nil)
-	if _, err := evalStages(df); err == nil || !strings.Contains(err.Error(), "add a SOURCE") {
-		t.Fatalf("scratch without SOURCE: %v", err)
 	}
 }

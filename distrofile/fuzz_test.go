@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"errors"
@@ -34,7 +34,7 @@ func checkEval(t *testing.T, df *Distrofile, err error) {
 	if err != nil {
 		return
 	}
-	states, err := evalStages(df)
+	states, err := EvalStages(df)
 	if err != nil {
 		var le *LocatedError
 		if !errors.As(err, &le) || len(le.Ranges) == 0 {
@@ -42,7 +42,7 @@ func checkEval(t *testing.T, df *Distrofile, err error) {
 		}
 		return
 	}
-	for _, w := range lintStages(df, states) {
+	for _, w := range Lint(df, states) {
 		if len(w.Ranges) == 0 || w.Message == "" {
 			t.Fatalf("lint warning without location or message: %+v", w)
 		}

@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"fmt"
@@ -14,12 +14,12 @@ func lintSrc(t *testing.T, src string) []string {
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
-	states, err := evalStages(df)
+	states, err := EvalStages(df)
 	if err != nil {
 		t.Fatalf("eval: %v", err)
 	}
 	var got []string
-	for _, w := range lintStages(df, states) {
+	for _, w := range Lint(df, states) {
 		if len(w.Ranges) == 0 {
 			t.Errorf("%s warning without location: %s", w.Rule.Name, w.Message)
 			continue

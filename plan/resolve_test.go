@@ -1,4 +1,4 @@
-package frontend
+package plan
 
 import (
 	"bytes"
@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/distrofile"
 )
 
 // execResolve answers like the resolve ExecOp: the index files are written
 // where the ExecOp mounts them, `distrofile-frontend resolve` (ResolveMain)
 // runs on them with the request as its argument, and the response is read
 // back from the output directory.
-func execResolve(t *testing.T) resolveFunc {
+func execResolve(t *testing.T) ResolveFunc {
 	return func(ctx context.Context, c *debresolve.Client, name string, lists []*debresolve.SourceIndexes, req debresolve.ResolveRequest) (*debresolve.ResolveResponse, error) {
 		if !strings.HasPrefix(name, "[distrofile] resolve stage ") {
 			t.Errorf("vertex name %q", name)
@@ -32,7 +33,7 @@ func execResolve(t *testing.T) resolveFunc {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(d, indexFileName), data, 0o444); err != nil {
+			if err := os.WriteFile(filepath.Join(d, IndexFileName), data, 0o444); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -45,17 +46,17 @@ func execResolve(t *testing.T) resolveFunc {
 			t.Fatal(err)
 		}
 		var log bytes.Buffer
-		if err := ResolveMain([]string{string(reqJSON), filepath.Join(dir, "indexes"), out}, &log); err != nil {
+		if err := ResolveMain(ResolveCommand{Request: string(reqJSON), Indexes: filepath.Join(dir, "indexes"), Out: out}.Args(), &log); err != nil {
 			t.Fatalf("resolve: %v", err)
 		}
 		if !strings.HasPrefix(log.String(), req.Arch+": ") {
 			t.Errorf("resolve log %q", log.String())
 		}
-		data, err := os.ReadFile(filepath.Join(out, resolveResponse))
+		data, err := os.ReadFile(filepath.Join(out, ResponseFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return decodeResponse(data)
+		return DecodeResponse(data)
 	}
 }
 
@@ -64,7 +65,7 @@ func execResolve(t *testing.T) resolveFunc {
 // process (as `distrofile lock` makes it), for every architecture.
 func TestLockThroughResolveMode(t *testing.T) {
 	f, key, extra := fakeArchives(t)
-	df, err := Parse([]byte(lockDistrofile), nil)
+	df, err := distrofile.Parse([]byte(lockDistrofile), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,18 +74,18 @@ func TestLockThroughResolveMode(t *testing.T) {
 		opt := lockOpts(t, f, key, extra, archs...)
 		if len(archs) > 1 {
 			// The extra source serves amd64 only.
-			df, _ = Parse([]byte(strings.Split(lockDistrofile, "FROM runtime")[0]), nil)
+			df, _ = distrofile.Parse([]byte(strings.Split(lockDistrofile, "FROM runtime")[0]), nil)
 		}
 		want, err := MakeLock(ctx, df, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		states, err := evalStages(df)
+		states, err := distrofile.EvalStages(df)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring}
-		got, err := makeLock(ctx, df, states, archs, c, func(*Stage) resolveFunc { return execResolve(t) }, scanInProcess(opt.Fetcher), opt.BuildArgs, opt.ReadContextFile)
+		got, err := Make(ctx, df, states, archs, c, func(*distrofile.Stage) ResolveFunc { return execResolve(t) }, scanInProcess(opt.Fetcher), opt.BuildArgs, opt.ReadContextFile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,9 +112,9 @@ func TestResolveModeErrorLocation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, p := testPlan(t, "FROM debian:trixie\nMIRROR "+fakeHost+"debian\n"+tc.install)
 			warned := false
-			p.warn = func(string) { warned = true }
+			p.Warn = func(string) { warned = true }
 			c := &debresolve.Client{Fetcher: f, Keyring: opt.Keyring}
-			_, err := resolvePlan(context.Background(), c, execResolve(t), p, s, "0", "amd64")
+			_, err := Resolve(context.Background(), c, execResolve(t), p, s, "0", "amd64")
 			checkLocated(t, err, tc.line, tc.msg)
 			if warned {
 				t.Error("a resolver error tried another mirror")
@@ -137,7 +138,7 @@ func TestResolveModeInfrastructure(t *testing.T) {
 		{"missing index", []string{req, dir, dir}},
 		{"request file missing", []string{filepath.Join(dir, "request.json"), dir, dir}},
 	} {
-		if err := ResolveMain(tc.args, &bytes.Buffer{}); err == nil {
+		if err := ResolveMain(append([]string{ResolveMode}, tc.args...), &bytes.Buffer{}); err == nil {
 			t.Errorf("%s: no error", tc.name)
 		}
 	}
@@ -146,17 +147,17 @@ func TestResolveModeInfrastructure(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "indexes", "0"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "indexes", "0", indexFileName), []byte("xy"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "indexes", "0", IndexFileName), []byte("xy"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "request.json"), []byte(req), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := ResolveMain([]string{filepath.Join(dir, "request.json"), filepath.Join(dir, "indexes"), dir}, &bytes.Buffer{}); err != nil {
+	if err := ResolveMain(ResolveCommand{Request: filepath.Join(dir, "request.json"), Indexes: filepath.Join(dir, "indexes"), Out: dir}.Args(), &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(filepath.Join(dir, resolveResponse))
-	resp, err := decodeResponse(data)
+	data, _ := os.ReadFile(filepath.Join(dir, ResponseFile))
+	resp, err := DecodeResponse(data)
 	if err != nil || resp.Error == nil || resp.Error.File == nil || resp.Error.Message != "size 2 does not match InRelease (1)" {
 		t.Fatalf("response %s: %v", data, err)
 	}

@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"fmt"
@@ -8,46 +8,46 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/distrofile/distrofile/llbgen"
+	"github.com/distrofile/distrofile/imagespec"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // defaultPath is the PATH of every image, as in Debian's login.defs.
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// root is one INSTALL argument with the instruction that named it.
-type root struct {
+// Root is one INSTALL argument with the instruction that named it.
+type Root struct {
 	Package string
 	Ranges  []parser.Range
 }
 
-// stageState is what a stage has accumulated after its instructions: the
+// StageSpec is what a stage has accumulated after its instructions: the
 // archive, the package requests, the files and the image config. FROM
 // <stage> starts from a copy of the base's state.
-type stageState struct {
+type StageSpec struct {
 	Distro, Suite, Snapshot string
 	FromRanges              []parser.Range
 	Mirrors                 []string
 	SecurityMirror          string
 	SnapshotMirror          string
 	Sources                 []*SourceCmd
-	Roots                   []root
+	Roots                   []Root
 	Excludes                []string
 	Drops                   []string
-	Accounts                accounts
+	Accounts                Accounts
 	// Files are the FILE/MKDIR/SYMLINK/COPY entries in order; COPY entries
 	// carry the instruction for the frontend to bind its source.
-	Files  []stageFile
-	Config llbgen.Config
+	Files  []StageFile
+	Config imagespec.Config
 }
 
-// stageFile is a generated entry, or a COPY whose source is bound later.
-type stageFile struct {
-	llbgen.File
+// StageFile is a generated entry, or a COPY whose source is bound later.
+type StageFile struct {
+	imagespec.File
 	Copy *CopyCmd
 }
 
-func (s *stageState) clone() *stageState {
+func (s *StageSpec) clone() *StageSpec {
 	c := *s
 	c.Mirrors = slices.Clone(s.Mirrors)
 	c.Sources = slices.Clone(s.Sources)
@@ -70,30 +70,30 @@ func (s *stageState) clone() *stageState {
 	return &c
 }
 
-// evalStage applies a stage's instructions. base is the evaluated base stage
+// EvalStage applies a stage's instructions. base is the evaluated base stage
 // for FROM <stage>.
-func evalStage(st *Stage, base *stageState) (*stageState, error) {
-	var s *stageState
+func EvalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
+	var s *StageSpec
 	switch st.From.Kind {
 	case FromStage:
 		s = base.clone()
 	case FromDistro:
-		s = &stageState{Distro: st.From.Distro, Suite: st.From.Suite, Snapshot: st.From.Snapshot, FromRanges: st.From.Ranges,
-			Accounts: defaultAccounts(), Config: llbgen.Config{Env: []string{defaultPath}}}
+		s = &StageSpec{Distro: st.From.Distro, Suite: st.From.Suite, Snapshot: st.From.Snapshot, FromRanges: st.From.Ranges,
+			Accounts: DefaultAccounts(), Config: imagespec.Config{Env: []string{defaultPath}}}
 	case FromScratch:
-		s = &stageState{FromRanges: st.From.Ranges, Accounts: defaultAccounts(), Config: llbgen.Config{Env: []string{defaultPath}}}
+		s = &StageSpec{FromRanges: st.From.Ranges, Accounts: DefaultAccounts(), Config: imagespec.Config{Env: []string{defaultPath}}}
 	case FromImage:
-		return nil, errAt(st.From.Ranges, "FROM docker-image:// is not implemented in this release of the frontend")
+		return nil, ErrAt(st.From.Ranges, "FROM docker-image:// is not implemented in this release of the frontend")
 	}
 	for _, c := range st.Commands {
 		if err := s.apply(c); err != nil {
-			return nil, locate(err, c.Location())
+			return nil, Locate(err, c.Location())
 		}
 	}
 	return s, nil
 }
 
-func (s *stageState) apply(c Command) error {
+func (s *StageSpec) apply(c Command) error {
 	switch c := c.(type) {
 	case *MirrorCmd:
 		if len(c.URLs) > 0 {
@@ -112,7 +112,7 @@ func (s *stageState) apply(c Command) error {
 			return fmt.Errorf("INSTALL needs a package archive: start the stage FROM debian:<suite> or add a SOURCE before it (FROM scratch has none)")
 		}
 		for _, p := range c.Packages {
-			s.Roots = append(s.Roots, root{Package: p, Ranges: c.Location()})
+			s.Roots = append(s.Roots, Root{Package: p, Ranges: c.Location()})
 		}
 	case *ExcludeCmd:
 		s.Excludes = append(s.Excludes, c.Packages...)
@@ -136,7 +136,7 @@ func (s *stageState) apply(c Command) error {
 			mode = modeBits(*c.Mode)
 		}
 		for _, p := range c.Paths {
-			s.Files = append(s.Files, stageFile{File: llbgen.File{Kind: llbgen.KindDir, Path: p, Mode: mode, UID: uid, GID: gid}})
+			s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: p, Mode: mode, UID: uid, GID: gid}})
 		}
 	case *FileCmd:
 		uid, gid, err := s.Accounts.owner(c.Owner)
@@ -147,11 +147,11 @@ func (s *stageState) apply(c Command) error {
 		if c.Mode != nil {
 			mode = modeBits(*c.Mode)
 		}
-		s.Files = append(s.Files, stageFile{File: llbgen.File{Kind: llbgen.KindFile, Path: c.Path, Mode: mode, UID: uid, GID: gid, Content: []byte(c.Content)}})
+		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindFile, Path: c.Path, Mode: mode, UID: uid, GID: gid, Content: []byte(c.Content)}})
 	case *SymlinkCmd:
-		s.Files = append(s.Files, stageFile{File: llbgen.File{Kind: llbgen.KindSymlink, Path: c.Path, Target: c.Target}})
+		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindSymlink, Path: c.Path, Target: c.Target}})
 	case *CopyCmd:
-		f := llbgen.File{Kind: llbgen.KindCopy, Path: c.Dest, Srcs: c.Srcs}
+		f := imagespec.File{Kind: imagespec.KindCopy, Path: c.Dest, Srcs: c.Srcs}
 		if !path.IsAbs(c.Dest) {
 			wd := s.Config.WorkingDir
 			if wd == "" {
@@ -177,7 +177,7 @@ func (s *stageState) apply(c Command) error {
 			fm := modeBits(uint32(m))
 			f.Chmod = &fm
 		}
-		s.Files = append(s.Files, stageFile{File: f, Copy: c})
+		s.Files = append(s.Files, StageFile{File: f, Copy: c})
 	case *EnvCmd:
 		for _, kv := range c.Pairs {
 			s.Config.Env = setEnv(s.Config.Env, kv.Key, kv.Value)
@@ -202,7 +202,7 @@ func (s *stageState) apply(c Command) error {
 		}
 		s.Config.WorkingDir = path.Clean(wd)
 		if !s.declaresDir(s.Config.WorkingDir) {
-			s.Files = append(s.Files, stageFile{File: llbgen.File{Kind: llbgen.KindDir, Path: s.Config.WorkingDir, Mode: 0o755}})
+			s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: s.Config.WorkingDir, Mode: 0o755}})
 		}
 	case *UserCmd:
 		s.Config.User = c.User
@@ -225,9 +225,9 @@ func (s *stageState) apply(c Command) error {
 	return nil
 }
 
-func (s *stageState) declaresDir(p string) bool {
+func (s *StageSpec) declaresDir(p string) bool {
 	for _, f := range s.Files {
-		if f.Kind == llbgen.KindDir && path.Clean(f.Path) == p {
+		if f.Kind == imagespec.KindDir && path.Clean(f.Path) == p {
 			return true
 		}
 	}
@@ -259,10 +259,10 @@ func setEnv(env []string, k, v string) []string {
 	return append(env, k+"="+v)
 }
 
-// usrMerged says whether suite's base-files makes /bin, /sbin and /lib*
+// UsrMerged says whether suite's base-files makes /bin, /sbin and /lib*
 // links into /usr (Debian trixie and later); older suites keep Debian's own
 // layout unless the user opts in.
-func usrMerged(distro, suite string) bool {
+func UsrMerged(distro, suite string) bool {
 	if distro != "debian" {
 		return true
 	}
@@ -271,4 +271,34 @@ func usrMerged(distro, suite string) bool {
 		return false
 	}
 	return true
+}
+
+// EvalStages applies every stage's instructions in order.
+func EvalStages(df *Distrofile) (map[*Stage]*StageSpec, error) {
+	out := map[*Stage]*StageSpec{}
+	for _, st := range df.Stages {
+		s, err := EvalStage(st, out[st.From.Stage])
+		if err != nil {
+			return nil, err
+		}
+		out[st] = s
+	}
+	return out, nil
+}
+
+// TargetStage returns the --target stage, or the last one.
+func TargetStage(df *Distrofile, target string) (*Stage, error) {
+	if target == "" {
+		return df.Stages[len(df.Stages)-1], nil
+	}
+	var names []string
+	for _, s := range df.Stages {
+		if s.Name == strings.ToLower(target) {
+			return s, nil
+		}
+		if s.Name != "" {
+			names = append(names, s.Name)
+		}
+	}
+	return nil, fmt.Errorf("target stage %q not found (stages: %s)", target, strings.Join(names, ", "))
 }

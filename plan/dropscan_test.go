@@ -1,4 +1,4 @@
-package frontend
+package plan
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/debresolve/archivetest"
+	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/internal/debtest"
 )
 
@@ -82,9 +83,9 @@ func (f *fetchLog) debFetches() int {
 func TestMakeLockDropScan(t *testing.T) {
 	ctx := context.Background()
 	f, opt := dropArchive(t)
-	lockOf := func(drop string) (*Distrofile, *debresolve.Lock) {
+	lockOf := func(drop string) (*distrofile.Distrofile, *debresolve.Lock) {
 		t.Helper()
-		df, err := Parse([]byte(dropDistrofile+drop), nil)
+		df, err := distrofile.Parse([]byte(dropDistrofile+drop), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,13 +137,13 @@ func TestMakeLockDropScan(t *testing.T) {
 		{"", "", "it has a DROP scan, the stage has no DROP"},
 		{"DROP docs /usr/share/man/** /lib/**\nDROP /usr/lib/gamma\n", "0", "its DROP scan has usrmerge true, the stage false"},
 	} {
-		df, err := Parse([]byte(dropDistrofile+tc.distrofile), nil)
+		df, err := distrofile.Parse([]byte(dropDistrofile+tc.distrofile), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		o := opt
 		if tc.usrmerge != "" {
-			o.BuildArgs = map[string]string{argUsrMerge: tc.usrmerge}
+			o.BuildArgs = map[string]string{ArgUsrMerge: tc.usrmerge}
 		}
 		if err := CheckLock(ctx, df, parsed, o); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "distrofile lock") {
 			t.Errorf("%q: %v, want %q", tc.distrofile, err, tc.want)
@@ -176,15 +177,19 @@ func TestMakeLockDropScan(t *testing.T) {
 
 	// A build gives each package's step only what drops something in it.
 	stg := df.Stages[0]
-	ds := lockedDropScan(parsed.Stage(stageKey(stg)), "amd64", true)
-	if ds == nil || len(ds.Drops) != 3 {
-		t.Fatalf("lockedDropScan: %+v", ds)
+	lockedDrops := func(ls *debresolve.LockStage, arch string, usrMerge bool) map[string][]string {
+		_, drops, _ := LockedDrops(ls, arch, usrMerge)
+		return drops
 	}
-	if lockedDropScan(parsed.Stage(stageKey(stg)), "amd64", false) != nil || lockedDropScan(parsed.Stage(stageKey(stg)), "arm64", true) != nil || lockedDropScan(nil, "amd64", true) != nil {
+	ds := lockedDrops(parsed.Stage(StageKey(stg)), "amd64", true)
+	if ds == nil || len(ds) != 3 {
+		t.Fatalf("LockedDrops: %+v", ds)
+	}
+	if lockedDrops(parsed.Stage(StageKey(stg)), "amd64", false) != nil || lockedDrops(parsed.Stage(StageKey(stg)), "arm64", true) != nil || lockedDrops(nil, "amd64", true) != nil {
 		t.Error("a scan used for another usrmerge setting or architecture")
 	}
 	parsed.Stages[0].Drop.Version++
-	if lockedDropScan(parsed.Stage(stageKey(stg)), "amd64", true) != nil {
+	if lockedDrops(parsed.Stage(StageKey(stg)), "amd64", true) != nil {
 		t.Error("a scan of another matcher version used")
 	}
 }

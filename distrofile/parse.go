@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/moby/buildkit/util/suggest"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -160,11 +162,11 @@ func (p *parseState) node(n *parser.Node) error {
 		return p.arg(n)
 	}
 	if p.stage == nil {
-		return errAt(rs, "%s before the first FROM: only ARG may come before FROM", strings.ToUpper(cmd))
+		return ErrAt(rs, "%s before the first FROM: only ARG may come before FROM", strings.ToUpper(cmd))
 	}
 	c, err := p.command(cmd, n)
 	if err != nil {
-		return locate(err, rs)
+		return Locate(err, rs)
 	}
 	p.stage.Commands = append(p.stage.Commands, c)
 	return nil
@@ -243,15 +245,15 @@ func argsAfterFlags(line string, n int) string {
 func (p *parseState) from(n *parser.Node) error {
 	rs := n.Location()
 	if len(n.Flags) > 0 {
-		return errAt(rs, "FROM takes no flags (%s): the target platform comes from --platform", n.Flags[0])
+		return ErrAt(rs, "FROM takes no flags (%s): the target platform comes from --platform", n.Flags[0])
 	}
 	p.stageEnv = nil // FROM expands global ARGs only
 	ws, err := p.words(n, true)
 	if err != nil {
-		return locate(err, rs)
+		return Locate(err, rs)
 	}
 	if len(ws) > 0 && ws[0] == "" {
-		return errAt(rs, "FROM %s: the base is empty (give the ARG a default or a --build-arg)", n.Next.Value)
+		return ErrAt(rs, "FROM %s: the base is empty (give the ARG a default or a --build-arg)", n.Next.Value)
 	}
 	st := &Stage{Index: len(p.df.Stages)}
 	switch {
@@ -259,20 +261,20 @@ func (p *parseState) from(n *parser.Node) error {
 	case len(ws) == 3 && strings.EqualFold(ws[1], "as"):
 		name := strings.ToLower(ws[2])
 		if !reStageName.MatchString(name) {
-			return errAt(rs, "invalid stage name %q: use letters, digits, '.', '_' and '-', starting with a letter", ws[2])
+			return ErrAt(rs, "invalid stage name %q: use letters, digits, '.', '_' and '-', starting with a letter", ws[2])
 		}
 		for _, s := range p.df.Stages {
 			if s.Name == name {
-				return errAt(rs, "duplicate stage name %q", name)
+				return ErrAt(rs, "duplicate stage name %q", name)
 			}
 		}
 		st.Name = name
 	default:
-		return errAt(rs, "FROM needs one base and an optional AS <name>, e.g. FROM debian:trixie AS runtime")
+		return ErrAt(rs, "FROM needs one base and an optional AS <name>, e.g. FROM debian:trixie AS runtime")
 	}
 	f, err := p.parseFromBase(ws[0])
 	if err != nil {
-		return locate(err, rs)
+		return Locate(err, rs)
 	}
 	f.Ranges = rs
 	st.From = f
@@ -325,20 +327,20 @@ func (p *parseState) arg(n *parser.Node) error {
 	rs := n.Location()
 	ws, err := p.words(n, false)
 	if err != nil {
-		return locate(err, rs)
+		return Locate(err, rs)
 	}
 	if len(ws) == 0 {
-		return errAt(rs, "ARG needs a name, e.g. ARG SUITE=trixie")
+		return ErrAt(rs, "ARG needs a name, e.g. ARG SUITE=trixie")
 	}
 	for _, w := range ws {
 		name, def, hasDef := strings.Cut(w, "=")
 		if name == "" {
-			return errAt(rs, "ARG needs a name before '='")
+			return ErrAt(rs, "ARG needs a name before '='")
 		}
 		if hasDef {
 			v, err := p.expand(def)
 			if err != nil {
-				return locate(err, rs)
+				return Locate(err, rs)
 			}
 			def = v
 		}
@@ -570,7 +572,7 @@ func (p *parseState) command(cmd string, n *parser.Node) (Command, error) {
 	if why, ok := dockerfileOnly[cmd]; ok {
 		return nil, fmt.Errorf("%s", why)
 	}
-	return nil, fmt.Errorf("unknown instruction %s%s", strings.ToUpper(cmd), suggest(cmd, instructions))
+	return nil, fmt.Errorf("unknown instruction %s%s", strings.ToUpper(cmd), didYouMean(cmd, instructions))
 }
 
 func (p *parseState) file(n *parser.Node, l loc, fl map[string]string) (Command, error) {
@@ -731,38 +733,14 @@ func checkPort(w string) error {
 	return fmt.Errorf("EXPOSE %q: unknown protocol %q", w, proto)
 }
 
-// suggest returns ` (did you mean X?)` for the closest candidate.
-func suggest(word string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(word, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
+// didYouMean returns ` (did you mean X?)` for the closest candidate
+// (BuildKit's util/suggest: edit distance below 3, case-insensitive).
+func didYouMean(word string, candidates []string) string {
+	best, ok := suggest.Search(word, candidates, false)
+	if !ok {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %s?)", strings.ToUpper(best))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"

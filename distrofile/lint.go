@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
-	"github.com/distrofile/distrofile/llbgen"
+	"github.com/distrofile/distrofile/imagespec"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -27,7 +27,7 @@ type LintRule struct {
 // build but probably do not do what their author meant.
 //
 // An INSTALL root that the closure of another root already pulls in needs
-// the dependency edges: lintLocked (RuleInstallPulledIn) reads them from a
+// the dependency edges: LintLocked (RuleInstallPulledIn) reads them from a
 // Distrofile.lock.
 var (
 	RuleDuplicateInstall = LintRule{Name: "DuplicateInstall",
@@ -48,8 +48,21 @@ var (
 		Description: "ENV PATH does not contain /usr/bin, where packages install their programs"}
 )
 
-// LintRules lists every rule: lintStages checks all but the last,
-// lintLocked the last.
+// RuleInstallPulledIn reports an INSTALL root that another root of the
+// stage already depends on (directly or not): listing it is harmless but
+// usually a sign that the author expected something else, and it pins
+// nothing. The dependency edges come from Distrofile.lock.
+var RuleInstallPulledIn = LintRule{Name: "InstallPulledIn",
+	Description: "An INSTALLed package is already a dependency of another INSTALLed package"}
+
+// RuleScriptNotReproduced is how --call=check lists what the effects step
+// could not reproduce of the target's packages' maintainer scripts.
+var RuleScriptNotReproduced = LintRule{Name: "ScriptEffectNotReproduced",
+	Description: "A maintainer script of an installed package does something the build does not reproduce",
+	URL:         "https://github.com/distrofile/distrofile/blob/main/docs/effects.md"}
+
+// LintRules lists every rule: Lint checks all but the last,
+// LintLocked the last.
 var LintRules = []LintRule{
 	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
 	RuleDropRemovesEntrypoint, RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
@@ -63,17 +76,17 @@ type LintWarning struct {
 	Ranges  []parser.Range
 }
 
-// lintStages checks a parsed Distrofile whose stages evaluated without error
-// (states as returned by evalStages) and returns the findings, stage by
+// Lint checks a parsed Distrofile whose stages evaluated without error
+// (states as returned by EvalStages) and returns the findings, stage by
 // stage in file order.
-func lintStages(df *Distrofile, states map[*Stage]*stageState) []LintWarning {
+func Lint(df *Distrofile, states map[*Stage]*StageSpec) []LintWarning {
 	var out []LintWarning
 	for _, st := range df.Stages {
 		s := states[st]
 		if s == nil {
 			continue
 		}
-		var base *stageState
+		var base *StageSpec
 		if st.From.Kind == FromStage {
 			base = states[st.From.Stage]
 		}
@@ -91,8 +104,8 @@ func lintStages(df *Distrofile, states map[*Stage]*stageState) []LintWarning {
 
 type stageLinter struct {
 	st   *Stage
-	s    *stageState // the stage after all its instructions
-	base *stageState // the evaluated base stage for FROM <stage>, or nil
+	s    *StageSpec // the stage after all its instructions
+	base *StageSpec // the evaluated base stage for FROM <stage>, or nil
 	out  []LintWarning
 }
 
@@ -126,12 +139,12 @@ func rootKey(spec string) (key, name string) {
 }
 
 func (l *stageLinter) installs() {
-	seen := map[string]root{}
+	seen := map[string]Root{}
 	if l.base != nil {
 		for _, r := range l.base.Roots {
 			k, _ := rootKey(r.Package)
 			if _, ok := seen[k]; !ok {
-				seen[k] = root{Package: r.Package} // no ranges: inherited
+				seen[k] = Root{Package: r.Package} // no ranges: inherited
 			}
 		}
 	}
@@ -165,7 +178,7 @@ func (l *stageLinter) installs() {
 				}
 				continue
 			}
-			seen[k] = root{Package: p, Ranges: in.Location()}
+			seen[k] = Root{Package: p, Ranges: in.Location()}
 			if rs, ex := excluded[name]; ex {
 				l.warn(RuleInstallExcluded, in.Location(), "%s is INSTALLed but EXCLUDEd on %s: the build will fail", p, lineOf(rs))
 			}
@@ -216,15 +229,15 @@ func packagePath(p string) bool {
 // provides reports whether one of the stage's generated entries writes p:
 // a FILE at p, a COPY to p or to a directory above it, or a SYMLINK at p or
 // at a directory above it.
-func provides(files []stageFile, p string) bool {
+func provides(files []StageFile, p string) bool {
 	p = path.Clean(p)
 	for _, f := range files {
 		switch f.Kind {
-		case llbgen.KindFile:
+		case imagespec.KindFile:
 			if path.Clean(f.Path) == p {
 				return true
 			}
-		case llbgen.KindCopy, llbgen.KindSymlink:
+		case imagespec.KindCopy, imagespec.KindSymlink:
 			d := path.Clean(f.Path)
 			if p == d || strings.HasPrefix(p, d+"/") || d == "/" {
 				return true
@@ -282,7 +295,7 @@ func (l *stageLinter) dropped(c Command, what, prog string) {
 		return
 	}
 	final := path.Clean(prog)
-	if usrMerged(l.s.Distro, l.s.Suite) {
+	if UsrMerged(l.s.Distro, l.s.Suite) {
 		// Packages' /bin, /sbin and /lib* entries land under /usr, where
 		// DROP globs are matched.
 		top, _, _ := strings.Cut(strings.TrimPrefix(final, "/"), "/")

@@ -1,7 +1,6 @@
-package frontend
+package distrofile
 
 import (
-	"context"
 	"errors"
 	"testing"
 )
@@ -139,30 +138,17 @@ func checkLocated(t *testing.T, err error, line int, msg string) {
 }
 
 // testStates parses src and evaluates its stages.
-func testStates(t *testing.T, src string) (*Distrofile, map[*Stage]*stageState) {
+func testStates(t *testing.T, src string) (*Distrofile, map[*Stage]*StageSpec) {
 	t.Helper()
 	df, err := Parse([]byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	states, err := evalStages(df)
+	states, err := EvalStages(df)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return df, states
-}
-
-// testPlan parses src (one stage) and plans it without build args or a
-// build context.
-func testPlan(t *testing.T, src string) (*stageState, *stagePlan) {
-	t.Helper()
-	df, states := testStates(t, src)
-	s := states[df.Stages[0]]
-	p, err := planStage(context.Background(), s, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, p
 }
 
 // TestMalformed runs every malformed Distrofile through Parse and, when it
@@ -177,7 +163,7 @@ func TestMalformed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			df, err := Parse([]byte(tc.src), nil)
 			if err == nil {
-				_, err = evalStages(df)
+				_, err = EvalStages(df)
 			}
 			if err == nil {
 				t.Fatal("no error")

@@ -1,4 +1,4 @@
-package frontend
+package plan
 
 import (
 	"fmt"
@@ -37,7 +37,7 @@ func TestLintLocked(t *testing.T) {
 			}},
 	}}
 	var got []string
-	for _, w := range lintLocked(df, states, lock) {
+	for _, w := range LintLocked(df, states, lock) {
 		got = append(got, fmt.Sprintf("%s %d: %s", w.Rule.Name, w.Ranges[0].Start.Line, w.Message))
 	}
 	want := []string{
@@ -50,10 +50,10 @@ func TestLintLocked(t *testing.T) {
 	}
 	// A stale lock (other roots) says nothing.
 	lock.Stages[1].Inputs.Roots = []string{"libc6", "perl"}
-	if ws := lintLocked(df, states, lock); len(ws) != 0 {
+	if ws := LintLocked(df, states, lock); len(ws) != 0 {
 		t.Errorf("stale lock: %+v", ws)
 	}
-	if ws := lintLocked(df, states, nil); ws != nil {
+	if ws := LintLocked(df, states, nil); ws != nil {
 		t.Errorf("no lock: %+v", ws)
 	}
 }

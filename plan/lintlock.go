@@ -1,34 +1,28 @@
-package frontend
+package plan
 
 import (
 	"slices"
 	"strings"
 
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/distrofile"
 )
 
-// RuleInstallPulledIn reports an INSTALL root that another root of the
-// stage already depends on (directly or not): listing it is harmless but
-// usually a sign that the author expected something else, and it pins
-// nothing. The dependency edges come from Distrofile.lock.
-var RuleInstallPulledIn = LintRule{Name: "InstallPulledIn",
-	Description: "An INSTALLed package is already a dependency of another INSTALLed package"}
-
-// lintLocked checks the INSTALL roots of every stage against the closures
+// LintLocked checks the INSTALL roots of every stage against the closures
 // pinned in lock. A stage whose lock entry does not match its distribution,
 // suite and roots (a stale lock) is skipped: its edges say nothing about
 // the Distrofile as it is now.
-func lintLocked(df *Distrofile, states map[*Stage]*stageState, lock *debresolve.Lock) []LintWarning {
+func LintLocked(df *distrofile.Distrofile, states map[*distrofile.Stage]*distrofile.StageSpec, lock *debresolve.Lock) []distrofile.LintWarning {
 	if lock == nil {
 		return nil
 	}
-	var out []LintWarning
+	var out []distrofile.LintWarning
 	for _, st := range df.Stages {
 		s := states[st]
 		if s == nil || len(s.Roots) == 0 {
 			continue
 		}
-		ls := lock.Stage(stageKey(st))
+		ls := lock.Stage(StageKey(st))
 		if ls == nil || len(ls.Archs) == 0 || ls.Inputs.Distro != s.Distro || ls.Inputs.Suite != s.Suite {
 			continue
 		}
@@ -43,7 +37,7 @@ func lintLocked(df *Distrofile, states map[*Stage]*stageState, lock *debresolve.
 		// the base stage).
 		own := map[string]bool{}
 		for _, c := range st.Commands {
-			if in, ok := c.(*InstallCmd); ok {
+			if in, ok := c.(*distrofile.InstallCmd); ok {
 				for _, p := range in.Packages {
 					own[p] = true
 				}
@@ -75,7 +69,7 @@ func lintLocked(df *Distrofile, states map[*Stage]*stageState, lock *debresolve.
 					continue
 				}
 				reported[r.Package] = true
-				out = append(out, LintWarning{Rule: RuleInstallPulledIn, Ranges: r.Ranges,
+				out = append(out, distrofile.LintWarning{Rule: distrofile.RuleInstallPulledIn, Ranges: r.Ranges,
 					Message: r.Package + " is already a dependency of " + paths[0][0] + " (" + strings.Join(paths[0], " → ") + ", " + la.Arch + ")"})
 			}
 		}

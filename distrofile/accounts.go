@@ -1,4 +1,4 @@
-package frontend
+package distrofile
 
 import (
 	"fmt"
@@ -6,23 +6,25 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/distrofile/distrofile/llbgen"
+	"github.com/distrofile/distrofile/imagespec"
 )
 
-// accounts are a stage's users and groups: distroless's defaults (root,
+// Accounts are a stage's users and groups: distroless's defaults (root,
 // nobody, nonroot) plus GROUPADD and USERADD.
-type accounts struct {
-	llbgen.Accounts
+type Accounts struct {
+	imagespec.Accounts
 }
 
-func defaultAccounts() accounts {
-	return accounts{llbgen.Accounts{
-		Users: []llbgen.User{
+// DefaultAccounts are the accounts of every image: root, nobody and
+// nonroot, as in distroless.
+func DefaultAccounts() Accounts {
+	return Accounts{imagespec.Accounts{
+		Users: []imagespec.User{
 			{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/sbin/nologin"},
 			{Name: "nobody", UID: 65534, GID: 65534, Home: "/nonexistent", Shell: "/sbin/nologin"},
 			{Name: "nonroot", UID: 65532, GID: 65532, Home: "/home/nonroot", Shell: "/sbin/nologin", CreateHome: true},
 		},
-		Groups: []llbgen.Group{
+		Groups: []imagespec.Group{
 			{Name: "root", GID: 0},
 			{Name: "nogroup", GID: 65534},
 			{Name: "nonroot", GID: 65532},
@@ -30,15 +32,15 @@ func defaultAccounts() accounts {
 	}}
 }
 
-func (a accounts) clone() accounts {
-	c := accounts{llbgen.Accounts{Users: slices.Clone(a.Users), Groups: slices.Clone(a.Groups)}}
+func (a Accounts) clone() Accounts {
+	c := Accounts{imagespec.Accounts{Users: slices.Clone(a.Users), Groups: slices.Clone(a.Groups)}}
 	for i := range c.Groups {
 		c.Groups[i].Members = slices.Clone(c.Groups[i].Members)
 	}
 	return c
 }
 
-func (a *accounts) user(name string) *llbgen.User {
+func (a *Accounts) user(name string) *imagespec.User {
 	for i := range a.Users {
 		if a.Users[i].Name == name {
 			return &a.Users[i]
@@ -47,7 +49,7 @@ func (a *accounts) user(name string) *llbgen.User {
 	return nil
 }
 
-func (a *accounts) group(name string) *llbgen.Group {
+func (a *Accounts) group(name string) *imagespec.Group {
 	for i := range a.Groups {
 		if a.Groups[i].Name == name {
 			return &a.Groups[i]
@@ -56,7 +58,7 @@ func (a *accounts) group(name string) *llbgen.Group {
 	return nil
 }
 
-func (a *accounts) groupByID(gid int) *llbgen.Group {
+func (a *Accounts) groupByID(gid int) *imagespec.Group {
 	for i := range a.Groups {
 		if a.Groups[i].GID == gid {
 			return &a.Groups[i]
@@ -65,8 +67,8 @@ func (a *accounts) groupByID(gid int) *llbgen.Group {
 	return nil
 }
 
-func (a *accounts) uidUsed(uid int) bool {
-	return slices.ContainsFunc(a.Users, func(u llbgen.User) bool { return u.UID == uid })
+func (a *Accounts) uidUsed(uid int) bool {
+	return slices.ContainsFunc(a.Users, func(u imagespec.User) bool { return u.UID == uid })
 }
 
 // freeID returns the first id ≥ 1000 that used does not report.
@@ -78,7 +80,7 @@ func freeID(used func(int) bool) int {
 	return id
 }
 
-func (a *accounts) addGroup(c *GroupAddCmd) error {
+func (a *Accounts) addGroup(c *GroupAddCmd) error {
 	if a.group(c.Name) != nil {
 		return fmt.Errorf("GROUPADD: group %q already exists", c.Name)
 	}
@@ -91,12 +93,12 @@ func (a *accounts) addGroup(c *GroupAddCmd) error {
 	} else {
 		gid = freeID(func(id int) bool { return a.groupByID(id) != nil })
 	}
-	a.Groups = append(a.Groups, llbgen.Group{Name: c.Name, GID: gid})
+	a.Groups = append(a.Groups, imagespec.Group{Name: c.Name, GID: gid})
 	return nil
 }
 
 // addUser adds a user like `useradd --create-home --user-group` would.
-func (a *accounts) addUser(c *UserAddCmd) error {
+func (a *Accounts) addUser(c *UserAddCmd) error {
 	if a.user(c.Name) != nil {
 		return fmt.Errorf("USERADD: user %q already exists", c.Name)
 	}
@@ -117,7 +119,7 @@ func (a *accounts) addUser(c *UserAddCmd) error {
 			if a.group(c.Name) != nil {
 				return fmt.Errorf("USERADD: no group with gid %d, and a group named %q exists already", gid, c.Name)
 			}
-			a.Groups = append(a.Groups, llbgen.Group{Name: c.Name, GID: gid})
+			a.Groups = append(a.Groups, imagespec.Group{Name: c.Name, GID: gid})
 		}
 	case a.group(c.Name) != nil:
 		return fmt.Errorf("USERADD: a group named %q exists: give --gid=%d to use it", c.Name, a.group(c.Name).GID)
@@ -125,7 +127,7 @@ func (a *accounts) addUser(c *UserAddCmd) error {
 		if g := a.groupByID(gid); g != nil {
 			gid = freeID(func(id int) bool { return a.groupByID(id) != nil })
 		}
-		a.Groups = append(a.Groups, llbgen.Group{Name: c.Name, GID: gid})
+		a.Groups = append(a.Groups, imagespec.Group{Name: c.Name, GID: gid})
 	}
 	for _, gn := range c.Groups {
 		g := a.group(gn)
@@ -142,12 +144,12 @@ func (a *accounts) addUser(c *UserAddCmd) error {
 	if shell == "" {
 		shell = "/sbin/nologin"
 	}
-	a.Users = append(a.Users, llbgen.User{Name: c.Name, UID: uid, GID: gid, Home: home, Shell: shell, CreateHome: true})
+	a.Users = append(a.Users, imagespec.User{Name: c.Name, UID: uid, GID: gid, Home: home, Shell: shell, CreateHome: true})
 	return nil
 }
 
 // owner resolves "user[:group]" (names or numbers) to ids; "" is root.
-func (a *accounts) owner(spec string) (int, int, error) {
+func (a *Accounts) owner(spec string) (int, int, error) {
 	if spec == "" {
 		return 0, 0, nil
 	}
@@ -177,7 +179,7 @@ func (a *accounts) owner(spec string) (int, int, error) {
 	return uid, gid, nil
 }
 
-func (a *accounts) userByID(uid int) *llbgen.User {
+func (a *Accounts) userByID(uid int) *imagespec.User {
 	for i := range a.Users {
 		if a.Users[i].UID == uid {
 			return &a.Users[i]

@@ -1,0 +1,93 @@
+// Package imagespec holds the plain description of an image that the
+// Distrofile language produces and llbgen turns into LLB: accounts,
+// generated files and the image configuration. It has no BuildKit types,
+// so that the language and the `distrofile` command need none.
+package imagespec
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// User is one /etc/passwd entry.
+type User struct {
+	Name     string
+	UID, GID int
+	Home     string
+	Shell    string
+	// CreateHome makes the home directory, owned by the user, mode 0750.
+	CreateHome bool
+}
+
+// Group is one /etc/group entry.
+type Group struct {
+	Name    string
+	GID     int
+	Members []string
+}
+
+// Accounts are the image's users and groups, in file order.
+type Accounts struct {
+	Users  []User
+	Groups []Group
+}
+
+// Passwd renders /etc/passwd.
+func (a Accounts) Passwd() string {
+	var b strings.Builder
+	for _, u := range a.Users {
+		fmt.Fprintf(&b, "%s:x:%d:%d:%s:%s:%s\n", u.Name, u.UID, u.GID, u.Name, u.Home, u.Shell)
+	}
+	return b.String()
+}
+
+// Group renders /etc/group.
+func (a Accounts) Group() string {
+	var b strings.Builder
+	for _, g := range a.Groups {
+		fmt.Fprintf(&b, "%s:x:%d:%s\n", g.Name, g.GID, strings.Join(g.Members, ","))
+	}
+	return b.String()
+}
+
+// FileKind says what a File entry creates.
+type FileKind int
+
+// The kinds of generated entries.
+const (
+	KindDir FileKind = iota
+	KindFile
+	KindSymlink
+	KindCopy
+)
+
+// File is one generated filesystem entry or one COPY, in instruction order.
+type File struct {
+	Kind     FileKind
+	Path     string
+	Mode     os.FileMode
+	UID, GID int
+	// Content of a KindFile.
+	Content []byte
+	// Target of a KindSymlink.
+	Target string
+	// Srcs of a KindCopy, copied to Path (from the source llbgen binds).
+	Srcs  []string
+	Chmod *os.FileMode
+	// Chown, when set, owns copied files by UID:GID.
+	Chown bool
+}
+
+// Config is the image configuration a Distrofile sets.
+type Config struct {
+	Env          []string
+	Entrypoint   []string
+	Cmd          []string
+	WorkingDir   string
+	User         string
+	StopSignal   string
+	Labels       map[string]string
+	ExposedPorts []string
+	Volumes      []string
+}
