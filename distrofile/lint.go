@@ -13,13 +13,24 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
-// LintRule is one check of `docker buildx build --call=check`: a name in
-// BuildKit's CamelCase style and a one-line description.
+// LintRule is one check of the Distrofile: a name in BuildKit's CamelCase
+// style, a one-line description and the page that documents it. Every
+// build shows its findings as warnings; `docker buildx build
+// --call=check` lists them.
 type LintRule struct {
 	Name        string
 	Description string
-	// URL documents the rule ("" when there is no page).
+	// URL documents the rule.
 	URL string
+}
+
+// docsURL is where the repository's docs are published.
+const docsURL = "https://github.com/distrofile/distrofile/blob/main/docs/"
+
+// rule makes a rule documented in docs/language.md, under the anchor
+// rule-<name in lower case>.
+func rule(name, description string) LintRule {
+	return LintRule{Name: name, Description: description, URL: docsURL + "language.md#rule-" + strings.ToLower(name)}
 }
 
 // The lint rules. Mistakes that make the build fail are errors of Parse or
@@ -30,43 +41,44 @@ type LintRule struct {
 // the dependency edges: LintLocked (RuleInstallPulledIn) reads them from a
 // Distrofile.lock.
 var (
-	RuleDuplicateInstall = LintRule{Name: "DuplicateInstall",
-		Description: "A package is INSTALLed more than once in a stage"}
-	RuleInstallExcluded = LintRule{Name: "InstallExcluded",
-		Description: "A package is both INSTALLed and EXCLUDEd"}
-	RuleUndefinedUser = LintRule{Name: "UndefinedUser",
-		Description: "USER names an account that neither USERADD/GROUPADD nor the defaults (root, nobody, nonroot) define"}
-	RuleEntrypointNotProvided = LintRule{Name: "EntrypointNotProvided",
-		Description: "The program the image runs is not written by any COPY, FILE or SYMLINK and cannot come from a package"}
-	RuleDropRemovesEntrypoint = LintRule{Name: "DropRemovesEntrypoint",
-		Description: "A DROP removes the program the image runs from the packages"}
-	RuleDuplicateExpose = LintRule{Name: "DuplicateExpose",
-		Description: "A port is EXPOSEd more than once"}
-	RuleWorkdirRelativePath = LintRule{Name: "WorkdirRelativePath",
-		Description: "WORKDIR is a relative path: its meaning depends on the WORKDIR before it"}
-	RuleEnvPathWithoutUsrBin = LintRule{Name: "EnvPathWithoutUsrBin",
-		Description: "ENV PATH does not contain /usr/bin, where packages install their programs"}
+	RuleDuplicateInstall = rule("DuplicateInstall",
+		"A package is INSTALLed more than once in a stage")
+	RuleInstallExcluded = rule("InstallExcluded",
+		"A package is both INSTALLed and EXCLUDEd")
+	RuleUndefinedUser = rule("UndefinedUser",
+		"USER names an account that neither USERADD/GROUPADD nor the defaults (root, nobody, nonroot) define")
+	RuleEntrypointNotProvided = rule("EntrypointNotProvided",
+		"The program the image runs is not written by any COPY, FILE or SYMLINK and cannot come from a package")
+	RuleDropRemovesEntrypoint = rule("DropRemovesEntrypoint",
+		"A DROP removes the program the image runs from the packages")
+	RuleDuplicateExpose = rule("DuplicateExpose",
+		"A port is EXPOSEd more than once")
+	RuleWorkdirRelativePath = rule("WorkdirRelativePath",
+		"WORKDIR is a relative path: its meaning depends on the WORKDIR before it")
+	RuleEnvPathWithoutUsrBin = rule("EnvPathWithoutUsrBin",
+		"ENV PATH does not contain /usr/bin, where packages install their programs")
 )
 
 // RuleInstallPulledIn reports an INSTALL root that another root of the
 // stage already depends on (directly or not): listing it is harmless but
 // usually a sign that the author expected something else, and it pins
 // nothing. The dependency edges come from Distrofile.lock.
-var RuleInstallPulledIn = LintRule{Name: "InstallPulledIn",
-	Description: "An INSTALLed package is already a dependency of another INSTALLed package"}
+var RuleInstallPulledIn = rule("InstallPulledIn",
+		"An INSTALLed package is already a dependency of another INSTALLed package")
 
 // RuleScriptNotReproduced is how --call=check lists what the effects step
 // could not reproduce of the target's packages' maintainer scripts.
 var RuleScriptNotReproduced = LintRule{Name: "ScriptEffectNotReproduced",
 	Description: "A maintainer script of an installed package does something the build does not reproduce",
-	URL:         "https://github.com/distrofile/distrofile/blob/main/docs/effects.md"}
+	URL:         docsURL + "effects.md"}
 
-// LintRules lists every rule: Lint checks all but the last,
-// LintLocked the last.
+// LintRules lists every rule: Lint checks all but the last two,
+// plan.LintLocked RuleInstallPulledIn, and the frontend reports
+// RuleScriptNotReproduced from the effects step.
 var LintRules = []LintRule{
 	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
 	RuleDropRemovesEntrypoint, RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
-	RuleInstallPulledIn,
+	RuleInstallPulledIn, RuleScriptNotReproduced,
 }
 
 // LintWarning is one finding of a rule, located on the Distrofile.

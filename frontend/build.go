@@ -23,6 +23,7 @@ import (
 	"github.com/distrofile/distrofile/llbgen"
 	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -90,6 +91,7 @@ type builder struct {
 	effects      map[string]*stageEffects                // "<stage index>/<platform>" -> its effects step, for its warnings
 	warned       map[string]bool                         // effects warnings reported
 	effectSink   func(msg string, ranges []parser.Range) // --call=check collects the effects warnings
+	lint         distrofile.LintConfig                   // the check directive or BUILDKIT_DOCKERFILE_CHECK
 }
 
 type stageResult struct {
@@ -149,6 +151,18 @@ func (b *builder) prepare(ctx context.Context) error {
 	if b.states, err = distrofile.EvalStages(df); err != nil {
 		return err
 	}
+	lw, err := b.lintConfig()
+	if err != nil {
+		return err
+	}
+	for _, w := range lw {
+		if b.effectSink == nil {
+			b.src.Warn(ctx, w.Message, client.WarnOpts{Level: 1, Range: pbRanges(w.Ranges)})
+		}
+	}
+	if err := b.reportLint(ctx, distrofile.Lint(df, b.states)); err != nil {
+		return err
+	}
 	if b.epoch, b.fixed, err = buildEpoch(b.bc.BuildArgs); err != nil {
 		return err
 	}
@@ -171,7 +185,43 @@ func (b *builder) target(ctx context.Context) (*distrofile.Stage, error) {
 	if err := b.loadLock(ctx); err != nil {
 		return nil, err
 	}
+	if err := b.reportLint(ctx, plan.LintLocked(b.df, b.states, b.lock)); err != nil {
+		return nil, err
+	}
 	return distrofile.TargetStage(b.df, b.bc.Target)
+}
+
+// lintConfig reads the check directive, or BUILDKIT_DOCKERFILE_CHECK, and
+// returns the directive's warnings.
+func (b *builder) lintConfig() ([]distrofile.Warning, error) {
+	lc, lw, err := distrofile.ParseLintConfig(b.src.Data)
+	if err != nil {
+		return nil, err
+	}
+	if b.bc.LinterConfig != nil {
+		lc, lw = distrofile.FromLinterConfig(b.bc.LinterConfig), nil
+	}
+	b.lint = lc
+	return lw, nil
+}
+
+// reportLint shows the findings the lint configuration lets through as
+// warnings of the build, as a Dockerfile build shows its checks, and
+// returns the error check=error=true makes of them.
+func (b *builder) reportLint(ctx context.Context, ws []distrofile.LintWarning) error {
+	ws, err := b.lint.Apply(ws)
+	if b.effectSink != nil { // --call=check reports them itself
+		return nil
+	}
+	for _, w := range ws {
+		line := 0
+		if len(w.Ranges) > 0 {
+			line = w.Ranges[0].Start.Line
+		}
+		b.src.Warn(ctx, linter.LintFormatShort(w.Rule.Name, w.Message, line), client.WarnOpts{Level: 1, URL: w.Rule.URL,
+			Detail: [][]byte{[]byte(w.Rule.Description)}, Range: pbRanges(w.Ranges)})
+	}
+	return err
 }
 
 // solveImage builds target for platform p and starts its solve. When an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,11 +100,14 @@ func (b *builder) effectsWarnings(ctx context.Context, eff *stageEffects, p ocis
 // warnEffect reports an effects warning: in the build's output, or to
 // --call=check's results when checkEffects collects them.
 func (b *builder) warnEffect(ctx context.Context, msg string, ranges []parser.Range) {
+	if b.lint.SkipAll || slices.Contains(b.lint.Skip, distrofile.RuleScriptNotReproduced.Name) {
+		return
+	}
 	if b.effectSink != nil {
 		b.effectSink(msg, ranges)
 		return
 	}
-	b.src.Warn(ctx, msg, client.WarnOpts{Level: 1, Range: pbRanges(ranges)})
+	b.src.Warn(ctx, msg, client.WarnOpts{Level: 1, Range: pbRanges(ranges), URL: distrofile.RuleScriptNotReproduced.URL})
 }
 
 // checkEffects builds the target for the build platform, as far as its

@@ -8,6 +8,7 @@ import (
 	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -62,7 +63,7 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client, c client.Client) doc
 			if data, ok, err := b.readDockerfileDirFile(ctx, debresolve.LockFileName); err == nil && ok {
 				lock, _ = debresolve.ParseLock(data) // a broken lock is the build's error to report, not check's
 			}
-			res := lintResults(src.Data, src.SourceMap, bc.BuildArgs, lock)
+			res := lintResults(src.Data, src.SourceMap, bc.BuildArgs, lock, bc.LinterConfig)
 			if res.Error == nil {
 				b.src = src
 				checkEffects(ctx, b, res, 0)
@@ -73,9 +74,11 @@ func subrequests(src *dockerui.Source, bc *dockerui.Client, c client.Client) doc
 }
 
 // lintResults answers --call=check for the Distrofile data (sm is its
-// source map): the parser's warnings, then the lint rules' (see LintRules),
-// or the first error of Parse or the stage evaluation, located.
-func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string, lock *debresolve.Lock) *lint.LintResults {
+// source map): the parser's warnings, then the lint rules' (see LintRules)
+// that the check directive or lc (BUILDKIT_DOCKERFILE_CHECK, may be nil)
+// let through, or the first error of Parse or the stage evaluation,
+// located.
+func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string, lock *debresolve.Lock, lc *linter.Config) *lint.LintResults {
 	res := &lint.LintResults{}
 	idx := res.AddSource(sm)
 	df, err := distrofile.Parse(data, buildArgs)
@@ -84,8 +87,22 @@ func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string, lo
 			res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
 		}
 		var states map[*distrofile.Stage]*distrofile.StageSpec
-		if states, err = distrofile.EvalStages(df); err == nil {
-			for _, w := range append(distrofile.Lint(df, states), plan.LintLocked(df, states, lock)...) {
+		var cfg distrofile.LintConfig
+		var cw []distrofile.Warning
+		if cfg, cw, err = distrofile.ParseLintConfig(data); err == nil && lc != nil {
+			cfg, cw = distrofile.FromLinterConfig(lc), nil
+		}
+		for _, w := range cw {
+			res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
+		}
+		if err == nil {
+			states, err = distrofile.EvalStages(df)
+		}
+		if err == nil {
+			// check=error=true fails a build, not the check: the findings
+			// are what it lists.
+			ws, _ := cfg.Apply(append(distrofile.Lint(df, states), plan.LintLocked(df, states, lock)...))
+			for _, w := range ws {
 				res.AddWarning(w.Rule.Name, w.Rule.Description, w.Rule.URL, w.Message, idx, w.Ranges)
 			}
 		}

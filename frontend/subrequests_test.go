@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 )
 
@@ -15,7 +16,7 @@ import (
 // description, message and location, in the JSON buildx reads and prints.
 func TestLintResults(t *testing.T) {
 	src := []byte("FROM debian:trixie\nINSTALL perl\nUSER app\nEXPOSE 80 80\nENTRYPOINT [\"/app/run\"]\n")
-	res := lintResults(src, sourceMap(src), nil, nil)
+	res := lintResults(src, sourceMap(src), nil, nil, nil)
 	if res.Error != nil {
 		t.Fatalf("error %+v", res.Error)
 	}
@@ -56,7 +57,7 @@ func TestLintResults(t *testing.T) {
 
 	// An error of the stage evaluation is the result's located error.
 	src = []byte("FROM scratch\nINSTALL perl\n")
-	res = lintResults(src, sourceMap(src), nil, nil)
+	res = lintResults(src, sourceMap(src), nil, nil, nil)
 	if res.Error == nil || !strings.HasPrefix(res.Error.Message, "INSTALL needs a package archive") ||
 		len(res.Error.Location.Ranges) != 1 || res.Error.Location.Ranges[0].Start.Line != 2 {
 		t.Errorf("error %+v", res.Error)
@@ -74,4 +75,30 @@ func sourceMap(src []byte) *llb.SourceMap {
 	sm := llb.NewSourceMap(nil, "Distrofile", "Dockerfile", src)
 	sm.Definition = &llb.Definition{}
 	return sm
+}
+
+// TestLintResultsCheckDirective: --call=check lists what the check
+// directive lets through; BUILDKIT_DOCKERFILE_CHECK wins over it.
+func TestLintResultsCheckDirective(t *testing.T) {
+	src := []byte("# check=skip=UndefinedUser;error=true\nFROM debian:trixie\nINSTALL perl\nUSER app\nEXPOSE 80 80\n")
+	rules := func(res *lint.LintResults) string {
+		var got []string
+		for _, w := range res.Warnings {
+			got = append(got, w.RuleName)
+		}
+		return strings.Join(got, " ")
+	}
+	res := lintResults(src, sourceMap(src), nil, nil, nil)
+	if res.Error != nil || rules(res) != "DuplicateExpose" {
+		t.Errorf("directive: %q, error %+v", rules(res), res.Error)
+	}
+	res = lintResults(src, sourceMap(src), nil, nil, &linter.Config{SkipRules: []string{"DuplicateExpose"}})
+	if res.Error != nil || rules(res) != "UndefinedUser" {
+		t.Errorf("build argument: %q, error %+v", rules(res), res.Error)
+	}
+	src = []byte("# check=skip=Nope\nFROM debian:trixie\nINSTALL perl\n")
+	res = lintResults(src, sourceMap(src), nil, nil, nil)
+	if rules(res) != "DistrofileSyntax" || !strings.Contains(res.Warnings[0].Detail, "no Distrofile rule") {
+		t.Errorf("unknown rule: %+v", res.Warnings)
+	}
 }
