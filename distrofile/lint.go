@@ -64,7 +64,7 @@ var (
 // usually a sign that the author expected something else, and it pins
 // nothing. The dependency edges come from Distrofile.lock.
 var RuleInstallPulledIn = rule("InstallPulledIn",
-		"An INSTALLed package is already a dependency of another INSTALLed package")
+	"An INSTALLed package is already a dependency of another INSTALLed package")
 
 // RuleScriptNotReproduced is how --call=check lists what the effects step
 // could not reproduce of the target's packages' maintainer scripts.

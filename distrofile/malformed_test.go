@@ -93,6 +93,9 @@ var malformedCases = []struct {
 	{"copy chmod too big", "FROM debian:trixie\nCOPY --chmod=17777 app /app\n", 2, "COPY --chmod=17777: want an octal mode such as 0755"},
 	{"copy unknown chown", "FROM debian:trixie\nCOPY --chown=app:app app /app\n", 2, `owner "app:app": no user "app" (add it with USERADD before this line)`},
 	{"copy unknown flag", "FROM debian:trixie\nCOPY --exclude=*.md . /app\n", 2, "COPY: unknown flag --exclude (known: --from, --chown, --chmod, --link)"},
+	{"copy unlinked", "FROM debian:trixie\nCOPY --link=false app /app\n", 2, "COPY --link=false: every COPY of a Distrofile is linked (its layer does not depend on the packages' layers)"},
+	{"copy link not a bool", "FROM debian:trixie\nCOPY --link=maybe app /app\n", 2, "COPY: flag --link=maybe: want true or false"},
+	{"source not insecure", "FROM scratch\nSOURCE --insecure=false http://x.invalid/r stable\n", 2, "SOURCE --insecure=false: leave the flag out to check the signature"},
 
 	// Image config
 	{"env without value", "FROM debian:trixie\nENV A\n", 2, "ENV must have two arguments"},

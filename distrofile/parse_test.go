@@ -1,10 +1,16 @@
 package distrofile
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 const specExample = `# syntax=example.invalid/distrofile:1
@@ -167,5 +173,62 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("no error and no stages")
 		}
 		checkEval(t, df, err)
+		checkFilesAtOnce(t, dt)
 	})
+}
+
+// checkFilesAtOnce: when the fast way of reading FILE lines holds, it
+// gives the parse the slow way gives.
+func checkFilesAtOnce(t *testing.T, dt []byte) {
+	fast, fastFiles, ok := parseFilesAtOnce(dt)
+	if !ok {
+		return
+	}
+	src, slowFiles, err := rewriteFileInstructions(dt)
+	if err != nil {
+		t.Fatalf("the fast way holds, the slow way fails: %v", err)
+	}
+	slow, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		t.Fatalf("the fast way holds, the slow way's parse fails: %v", err)
+	}
+	if fmt.Sprint(fastFiles) != fmt.Sprint(slowFiles) || fast.AST.Dump() != slow.AST.Dump() {
+		t.Fatalf("FILE lines %v and %v, parses\n%s\n%s", fastFiles, slowFiles, fast.AST.Dump(), slow.AST.Dump())
+	}
+	for i, n := range fast.AST.Children {
+		if fmt.Sprint(n.Heredocs) != fmt.Sprint(slow.AST.Children[i].Heredocs) {
+			t.Fatalf("heredocs of line %d differ", n.StartLine)
+		}
+	}
+}
+
+// TestInstructionsDocumented: every instruction of the table, and every
+// one refused, has its section in docs/language.md.
+func TestInstructionsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/language.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range instructionNames() {
+		if !regexp.MustCompile(`(?m)^#+ .*\b` + strings.ToUpper(name) + `\b`).Match(doc) {
+			t.Errorf("docs/language.md has no section for %s", strings.ToUpper(name))
+		}
+	}
+	for name := range dockerfileOnly {
+		if !strings.Contains(string(doc), strings.ToUpper(name)) {
+			t.Errorf("docs/language.md does not say %s is refused", strings.ToUpper(name))
+		}
+	}
+}
+
+// TestLinkedCopy: --link, --link=true and none give the same COPY.
+func TestLinkedCopy(t *testing.T) {
+	var got []string
+	for _, flag := range []string{"", "--link ", "--link=true "} {
+		df, states := testStates(t, "FROM debian:trixie\nCOPY "+flag+"--chmod=0755 app /app\n")
+		got = append(got, fmt.Sprintf("%+v", states[df.Stages[0]].Files[0].File))
+	}
+	if got[0] != got[1] || got[1] != got[2] {
+		t.Errorf("COPY with and without --link: %q", got)
+	}
 }

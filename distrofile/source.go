@@ -5,8 +5,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // SourceCmd is SOURCE <url> <suite> [<component>…] [--keyring=<path>]
@@ -25,9 +23,13 @@ type SourceCmd struct {
 	Insecure bool
 }
 
-// source parses a SOURCE instruction.
-func (p *parseState) source(n *parser.Node, l loc, fl map[string]string) (Command, error) {
-	all, err := p.words(n, true)
+// sourceFlags are the flags of SOURCE.
+var sourceFlags = []flagSpec{{"keyring", flagString}, {"arch", flagString}, {"insecure", flagBool}}
+
+// parseSource parses a SOURCE instruction.
+func parseSource(p *parseState, in *input) (Command, error) {
+	n, fl := in.node, in.flags
+	all, err := p.words(in, true)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +44,7 @@ func (p *parseState) source(n *parser.Node, l loc, fl map[string]string) (Comman
 		}
 	}
 	if len(trailing) > 0 {
-		more, err := parseFlags(append(slices.Clone(n.Flags), trailing...), flagSpecs["source"])
+		more, err := parseFlags(append(slices.Clone(n.Flags), trailing...), sourceFlags)
 		if err != nil {
 			return nil, fmt.Errorf("SOURCE: %w", err)
 		}
@@ -51,7 +53,7 @@ func (p *parseState) source(n *parser.Node, l loc, fl map[string]string) (Comman
 	if len(ws) < 2 {
 		return nil, fmt.Errorf("SOURCE needs a URL and a suite, e.g. SOURCE http://<host>/debian trixie-backports main")
 	}
-	c := &SourceCmd{loc: l, URL: strings.TrimRight(ws[0], "/"), Suite: ws[1], Components: ws[2:], Keyring: fl["keyring"]}
+	c := &SourceCmd{loc: in.loc, URL: strings.TrimRight(ws[0], "/"), Suite: ws[1], Components: ws[2:], Keyring: fl.string("keyring")}
 	if !strings.HasPrefix(c.URL, "http://") && !strings.HasPrefix(c.URL, "https://") {
 		return nil, fmt.Errorf("SOURCE %q: only http:// and https:// URLs are supported", ws[0])
 	}
@@ -66,9 +68,9 @@ func (p *parseState) source(n *parser.Node, l loc, fl map[string]string) (Comman
 	if len(c.Components) == 0 {
 		c.Components = []string{"main"}
 	}
-	if v, ok := fl["insecure"]; ok {
-		if v != "" && v != "true" {
-			return nil, fmt.Errorf("SOURCE --insecure takes no value")
+	if insecure, ok := fl.bool("insecure"); ok {
+		if !insecure {
+			return nil, fmt.Errorf("SOURCE --insecure=false: leave the flag out to check the signature")
 		}
 		c.Insecure = true
 	}
@@ -82,7 +84,7 @@ func (p *parseState) source(n *parser.Node, l loc, fl map[string]string) (Comman
 		}
 		c.Keyring = k
 	}
-	if v, ok := fl["arch"]; ok {
+	if v := fl.string("arch"); fl.given("arch") {
 		for _, a := range strings.Split(v, ",") {
 			if a = strings.TrimSpace(a); a != "" {
 				c.Archs = append(c.Archs, a)
@@ -93,4 +95,9 @@ func (p *parseState) source(n *parser.Node, l loc, fl map[string]string) (Comman
 		}
 	}
 	return c, nil
+}
+
+func (c *SourceCmd) apply(s *StageSpec) error {
+	s.Sources = append(s.Sources, c)
+	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/distrofile/distrofile/imagespec"
@@ -86,143 +85,11 @@ func EvalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
 		return nil, ErrAt(st.From.Ranges, "FROM docker-image:// is not implemented in this release of the frontend")
 	}
 	for _, c := range st.Commands {
-		if err := s.apply(c); err != nil {
+		if err := c.apply(s); err != nil {
 			return nil, Locate(err, c.Location())
 		}
 	}
 	return s, nil
-}
-
-func (s *StageSpec) apply(c Command) error {
-	switch c := c.(type) {
-	case *MirrorCmd:
-		if len(c.URLs) > 0 {
-			s.Mirrors = c.URLs
-		}
-		if c.Security != "" {
-			s.SecurityMirror = c.Security
-		}
-		if c.Snapshot != "" {
-			s.SnapshotMirror = c.Snapshot
-		}
-	case *SourceCmd:
-		s.Sources = append(s.Sources, c)
-	case *InstallCmd:
-		if s.Distro == "" && len(s.Sources) == 0 {
-			return fmt.Errorf("INSTALL needs a package archive: start the stage FROM debian:<suite> or add a SOURCE before it (FROM scratch has none)")
-		}
-		for _, p := range c.Packages {
-			s.Roots = append(s.Roots, Root{Package: p, Ranges: c.Location()})
-		}
-	case *ExcludeCmd:
-		s.Excludes = append(s.Excludes, c.Packages...)
-	case *DropCmd:
-		for _, g := range c.Globs {
-			if !slices.Contains(s.Drops, g) {
-				s.Drops = append(s.Drops, g)
-			}
-		}
-	case *GroupAddCmd:
-		return s.Accounts.addGroup(c)
-	case *UserAddCmd:
-		return s.Accounts.addUser(c)
-	case *MkdirCmd:
-		uid, gid, err := s.Accounts.owner(c.Owner)
-		if err != nil {
-			return err
-		}
-		mode := os.FileMode(0o755)
-		if c.Mode != nil {
-			mode = modeBits(*c.Mode)
-		}
-		for _, p := range c.Paths {
-			s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: p, Mode: mode, UID: uid, GID: gid}})
-		}
-	case *FileCmd:
-		uid, gid, err := s.Accounts.owner(c.Owner)
-		if err != nil {
-			return err
-		}
-		mode := os.FileMode(0o644)
-		if c.Mode != nil {
-			mode = modeBits(*c.Mode)
-		}
-		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindFile, Path: c.Path, Mode: mode, UID: uid, GID: gid, Content: []byte(c.Content)}})
-	case *SymlinkCmd:
-		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindSymlink, Path: c.Path, Target: c.Target}})
-	case *CopyCmd:
-		f := imagespec.File{Kind: imagespec.KindCopy, Path: c.Dest, Srcs: c.Srcs}
-		if !path.IsAbs(c.Dest) {
-			wd := s.Config.WorkingDir
-			if wd == "" {
-				wd = "/"
-			}
-			f.Path = path.Join(wd, c.Dest)
-			if strings.HasSuffix(c.Dest, "/") || c.Dest == "." {
-				f.Path += "/"
-			}
-		}
-		if c.Chown != "" {
-			uid, gid, err := s.Accounts.owner(c.Chown)
-			if err != nil {
-				return err
-			}
-			f.UID, f.GID, f.Chown = uid, gid, true
-		}
-		if c.Chmod != "" {
-			m, err := strconv.ParseUint(c.Chmod, 8, 32)
-			if err != nil || m > 0o7777 {
-				return fmt.Errorf("COPY --chmod=%s: want an octal mode such as 0755", c.Chmod)
-			}
-			fm := modeBits(uint32(m))
-			f.Chmod = &fm
-		}
-		s.Files = append(s.Files, StageFile{File: f, Copy: c})
-	case *EnvCmd:
-		for _, kv := range c.Pairs {
-			s.Config.Env = setEnv(s.Config.Env, kv.Key, kv.Value)
-		}
-	case *LabelCmd:
-		if s.Config.Labels == nil {
-			s.Config.Labels = map[string]string{}
-		}
-		for _, kv := range c.Pairs {
-			s.Config.Labels[kv.Key] = kv.Value
-		}
-	case *EntrypointCmd:
-		s.Config.Entrypoint = c.Args
-		// As in a Dockerfile, a new ENTRYPOINT resets an inherited CMD.
-		s.Config.Cmd = nil
-	case *CmdCmd:
-		s.Config.Cmd = c.Args
-	case *WorkdirCmd:
-		wd := c.Path
-		if !path.IsAbs(wd) {
-			wd = path.Join("/", s.Config.WorkingDir, wd)
-		}
-		s.Config.WorkingDir = path.Clean(wd)
-		if !s.declaresDir(s.Config.WorkingDir) {
-			s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: s.Config.WorkingDir, Mode: 0o755}})
-		}
-	case *UserCmd:
-		s.Config.User = c.User
-	case *ExposeCmd:
-		for _, p := range c.Ports {
-			if !strings.Contains(p, "/") {
-				p += "/tcp"
-			}
-			if !slices.Contains(s.Config.ExposedPorts, p) {
-				s.Config.ExposedPorts = append(s.Config.ExposedPorts, p)
-			}
-		}
-	case *StopSignalCmd:
-		s.Config.StopSignal = c.Signal
-	case *VolumeCmd:
-		s.Config.Volumes = append(s.Config.Volumes, c.Paths...)
-	default:
-		return fmt.Errorf("internal error: unhandled instruction %T", c)
-	}
-	return nil
 }
 
 func (s *StageSpec) declaresDir(p string) bool {

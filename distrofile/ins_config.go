@@ -1,0 +1,287 @@
+package distrofile
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/distrofile/distrofile/imagespec"
+)
+
+// The instructions that set the image configuration: ENV, LABEL,
+// ENTRYPOINT, CMD, WORKDIR, USER, EXPOSE, STOPSIGNAL and VOLUME.
+
+// KeyValue is one ENV or LABEL pair.
+type KeyValue struct{ Key, Value string }
+
+// EnvCmd is ENV k=v…
+type EnvCmd struct {
+	loc
+	Pairs []KeyValue
+}
+
+func parseEnv(p *parseState, in *input) (Command, error) {
+	kvs, err := p.pairs(in)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range kvs {
+		p.stageEnv.set(kv.Key, kv.Value)
+	}
+	p.envs[p.stage] = append(p.envs[p.stage], kvs...)
+	return &EnvCmd{loc: in.loc, Pairs: kvs}, nil
+}
+
+func (c *EnvCmd) apply(s *StageSpec) error {
+	for _, kv := range c.Pairs {
+		s.Config.Env = setEnv(s.Config.Env, kv.Key, kv.Value)
+	}
+	return nil
+}
+
+// LabelCmd is LABEL k=v…
+type LabelCmd struct {
+	loc
+	Pairs []KeyValue
+}
+
+func parseLabel(p *parseState, in *input) (Command, error) {
+	kvs, err := p.pairs(in)
+	if err != nil {
+		return nil, err
+	}
+	return &LabelCmd{loc: in.loc, Pairs: kvs}, nil
+}
+
+func (c *LabelCmd) apply(s *StageSpec) error {
+	if s.Config.Labels == nil {
+		s.Config.Labels = map[string]string{}
+	}
+	for _, kv := range c.Pairs {
+		s.Config.Labels[kv.Key] = kv.Value
+	}
+	return nil
+}
+
+// pairs reads ENV/LABEL pairs as the parser split them: triples of key,
+// value and separator ("=" or "" for the legacy `ENV key value` form).
+func (p *parseState) pairs(in *input) ([]KeyValue, error) {
+	n := in.node
+	var kvs []KeyValue
+	for x := n.Next; x != nil; {
+		if x.Next == nil {
+			return nil, fmt.Errorf("%s: missing value for %q", in.NAME(), x.Value)
+		}
+		k, err := p.expand(x.Value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", in.NAME(), err)
+		}
+		v, err := p.expand(x.Next.Value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", in.NAME(), err)
+		}
+		if k == "" {
+			return nil, fmt.Errorf("%s: empty name in %q", in.NAME(), n.Original)
+		}
+		kvs = append(kvs, KeyValue{Key: k, Value: v})
+		x = x.Next.Next
+		if x != nil {
+			x = x.Next
+		}
+	}
+	if len(kvs) == 0 {
+		return nil, fmt.Errorf("%s: needs at least one key=value pair", in.NAME())
+	}
+	return kvs, nil
+}
+
+// EntrypointCmd is ENTRYPOINT ["…"].
+type EntrypointCmd struct {
+	loc
+	Args []string
+}
+
+func parseEntrypoint(p *parseState, in *input) (Command, error) {
+	ws, err := p.execForm(in)
+	if err != nil {
+		return nil, err
+	}
+	return &EntrypointCmd{loc: in.loc, Args: ws}, nil
+}
+
+func (c *EntrypointCmd) apply(s *StageSpec) error {
+	s.Config.Entrypoint = c.Args
+	// As in a Dockerfile, a new ENTRYPOINT resets an inherited CMD.
+	s.Config.Cmd = nil
+	return nil
+}
+
+// CmdCmd is CMD ["…"].
+type CmdCmd struct {
+	loc
+	Args []string
+}
+
+func parseCmd(p *parseState, in *input) (Command, error) {
+	ws, err := p.execForm(in)
+	if err != nil {
+		return nil, err
+	}
+	return &CmdCmd{loc: in.loc, Args: ws}, nil
+}
+
+func (c *CmdCmd) apply(s *StageSpec) error {
+	s.Config.Cmd = c.Args
+	return nil
+}
+
+// execForm reads the JSON array of ENTRYPOINT or CMD.
+func (p *parseState) execForm(in *input) ([]string, error) {
+	if !in.node.Attributes["json"] {
+		return nil, fmt.Errorf("%s needs the exec (JSON) form, e.g. %s [\"/usr/bin/perl\"]: the image has no shell to run a command string",
+			in.NAME(), in.NAME())
+	}
+	return p.words(in, false)
+}
+
+// WorkdirCmd is WORKDIR path.
+type WorkdirCmd struct {
+	loc
+	Path string
+}
+
+func parseWorkdir(p *parseState, in *input) (Command, error) {
+	w, err := p.oneWord(in)
+	if err != nil {
+		return nil, err
+	}
+	return &WorkdirCmd{loc: in.loc, Path: w}, nil
+}
+
+func (c *WorkdirCmd) apply(s *StageSpec) error {
+	wd := c.Path
+	if !path.IsAbs(wd) {
+		wd = path.Join("/", s.Config.WorkingDir, wd)
+	}
+	s.Config.WorkingDir = path.Clean(wd)
+	if !s.declaresDir(s.Config.WorkingDir) {
+		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: s.Config.WorkingDir, Mode: 0o755}})
+	}
+	return nil
+}
+
+// UserCmd is USER name[:group].
+type UserCmd struct {
+	loc
+	User string
+}
+
+func parseUser(p *parseState, in *input) (Command, error) {
+	w, err := p.oneWord(in)
+	if err != nil {
+		return nil, err
+	}
+	return &UserCmd{loc: in.loc, User: w}, nil
+}
+
+func (c *UserCmd) apply(s *StageSpec) error {
+	s.Config.User = c.User
+	return nil
+}
+
+// StopSignalCmd is STOPSIGNAL sig.
+type StopSignalCmd struct {
+	loc
+	Signal string
+}
+
+func parseStopSignal(p *parseState, in *input) (Command, error) {
+	w, err := p.oneWord(in)
+	if err != nil {
+		return nil, err
+	}
+	if !reSignal.MatchString(w) {
+		return nil, fmt.Errorf("STOPSIGNAL %q: want a signal name such as SIGTERM, or a number", w)
+	}
+	return &StopSignalCmd{loc: in.loc, Signal: w}, nil
+}
+
+func (c *StopSignalCmd) apply(s *StageSpec) error {
+	s.Config.StopSignal = c.Signal
+	return nil
+}
+
+// oneWord reads the single argument of WORKDIR, USER or STOPSIGNAL.
+func (p *parseState) oneWord(in *input) (string, error) {
+	ws, err := p.words(in, true)
+	if err != nil {
+		return "", err
+	}
+	if len(ws) != 1 || ws[0] == "" {
+		return "", fmt.Errorf("%s needs exactly one argument", in.NAME())
+	}
+	return ws[0], nil
+}
+
+// ExposeCmd is EXPOSE port[/proto]…
+type ExposeCmd struct {
+	loc
+	Ports []string
+}
+
+func parseExpose(p *parseState, in *input) (Command, error) {
+	ws, err := p.someWords(in)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range ws {
+		if err := checkPort(w); err != nil {
+			return nil, err
+		}
+	}
+	return &ExposeCmd{loc: in.loc, Ports: ws}, nil
+}
+
+func (c *ExposeCmd) apply(s *StageSpec) error {
+	for _, p := range c.Ports {
+		if !strings.Contains(p, "/") {
+			p += "/tcp"
+		}
+		if !slices.Contains(s.Config.ExposedPorts, p) {
+			s.Config.ExposedPorts = append(s.Config.ExposedPorts, p)
+		}
+	}
+	return nil
+}
+
+// VolumeCmd is VOLUME path…
+type VolumeCmd struct {
+	loc
+	Paths []string
+}
+
+func parseVolume(p *parseState, in *input) (Command, error) {
+	ws, err := p.someWords(in)
+	if err != nil {
+		return nil, err
+	}
+	return &VolumeCmd{loc: in.loc, Paths: ws}, nil
+}
+
+func (c *VolumeCmd) apply(s *StageSpec) error {
+	s.Config.Volumes = append(s.Config.Volumes, c.Paths...)
+	return nil
+}
+
+// someWords reads the one or more arguments of EXPOSE or VOLUME.
+func (p *parseState) someWords(in *input) ([]string, error) {
+	ws, err := p.words(in, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(ws) == 0 {
+		return nil, fmt.Errorf("%s needs at least one argument", in.NAME())
+	}
+	return ws, nil
+}
