@@ -6,10 +6,12 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/distrofile"
+	"github.com/distrofile/distrofile/llbgen"
 	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -238,8 +240,7 @@ func (b *builder) lockResult(ctx context.Context) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := llb.Scratch().File(llb.Mkfile("/"+debresolve.LockFileName, 0o644, l.Marshal()),
-		llb.WithCustomName("[distrofile] write "+debresolve.LockFileName))
+	st := llbgen.FileResult("/"+debresolve.LockFileName, l.Marshal(), time.Time{}, "[distrofile] write "+debresolve.LockFileName)
 	ref, err := b.solveRef(ctx, st)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,6 @@ import (
 	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/llbgen"
 	intoto "github.com/in-toto/in-toto-golang/in_toto"
-	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
@@ -161,7 +160,7 @@ func SPDX(name, distro string, pkgs []llbgen.Package, created time.Time) ([]byte
 // sbomAttestation solves the SPDX document into a ref and returns the
 // attestation for one platform. BuildKit then skips its scanner image.
 func sbomAttestation(ctx context.Context, c client.Client, doc []byte, epoch time.Time) (*client.Attestation, error) {
-	st := llb.Scratch().File(llb.Mkfile(sbomPath, 0o644, doc, llb.WithCreatedTime(epoch)), llb.WithCustomName("[distrofile] SBOM"))
+	st := llbgen.FileResult(sbomPath, doc, epoch, "[distrofile] SBOM")
 	def, err := st.Marshal(ctx)
 	if err != nil {
 		return nil, err
