@@ -123,6 +123,7 @@ func init() {
 		"pidof":                    {func(*call) int { return 1 }, "procps: no process runs in a build"},
 		"sleep":                    silent("coreutils: a build does not wait"),
 		"sysctl":                   silent("procps: kernel settings belong to the host, not the image"),
+		"update-mime-database":     {updateMimeDatabase, "shared-mime-info: writes the shared MIME database of MIME-DIR/packages/*.xml (package mimedb): the per-type XML files, globs, globs2, magic, mime.cache and the rest, byte for byte as update-mime-database 2.4 does"},
 		"update-ca-certificates":   silent("ca-certificates: the CA step (package cacerts) writes what it writes"),
 		"restorecon":               silent("policycoreutils: no SELinux labels in an image"),
 		"logger":                   silent("bsdutils: logs nothing"),

@@ -8,7 +8,8 @@
 // packages: each script is read by a shell interpreter (mvdan.cc/sh) in
 // which every command is a Go stand-in working on the image (standIns:
 // update-alternatives, adduser, ucf, phpenmod, coreutils, debconf's
-// noninteractive frontend, the Java trust store's program…), shell
+// noninteractive frontend, the Java trust store's program,
+// update-mime-database…), shell
 // scripts of the image that a script runs are read the same way, and
 // nothing of the image ever runs: the effects are the same on every
 // architecture, without emulation, and the same for the same inputs. What
