@@ -108,8 +108,11 @@ func extractSet(t testing.TB, dir, arch string) ([]string, []*debextract.Control
 // TestRealSet runs the engine on the packages of a directory of .debs
 // (EFFECTS_SET_DIR, a closure as `distrofile resolve` gives it;
 // EFFECTS_ARCH, amd64 by default) and logs what it writes: the way to
-// look at a set while writing stand-ins. The fidelity oracle
-// (internal/fidelity) compares images with a real apt root.
+// look at a set while writing stand-ins. With EFFECTS_COMPARE_ROOT (an
+// apt root of the same packages) and EFFECTS_COMPARE_PREFIX (a directory,
+// /usr/share/mime) it compares what the engine wrote there with the
+// root's, byte for byte. The fidelity oracle (internal/fidelity)
+// compares whole images with a real apt root.
 func TestRealSet(t *testing.T) {
 	dir := os.Getenv("EFFECTS_SET_DIR")
 	if dir == "" {
@@ -143,4 +146,69 @@ func TestRealSet(t *testing.T) {
 	for _, w := range res.Warnings {
 		t.Log("warning:", w)
 	}
+	if root := os.Getenv("EFFECTS_COMPARE_ROOT"); root != "" {
+		compareRoot(t, img, res, root, os.Getenv("EFFECTS_COMPARE_PREFIX"))
+	}
+}
+
+// compareRoot compares what the engine wrote under prefix (an absolute
+// directory) with the same directory of an apt root (EFFECTS_COMPARE_ROOT,
+// made by mmdebstrap from the same packages): every file and directory
+// the root has there that the image's packages do not ship, with its
+// bytes and mode, or its link target.
+func compareRoot(t *testing.T, img *imageroot.Root, res *Result, root, prefix string) {
+	t.Helper()
+	if prefix == "" || !filepath.IsAbs(prefix) {
+		t.Fatalf("EFFECTS_COMPARE_PREFIX %q: an absolute directory", prefix)
+	}
+	ours := map[string]File{}
+	for _, f := range res.Files {
+		if f.Path == prefix || strings.HasPrefix(f.Path, prefix+"/") {
+			ours[f.Path] = f
+		}
+	}
+	same, theirs := 0, 0
+	err := filepath.Walk(filepath.Join(root, prefix), func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := "/" + filepath.ToSlash(strings.TrimPrefix(p, filepath.Clean(root)+"/"))
+		f, ok := ours[rel]
+		if !ok {
+			if _, err := img.Lstat(rel); err != nil {
+				t.Errorf("%s: in the root, neither written nor shipped", rel)
+			}
+			return nil
+		}
+		theirs++
+		delete(ours, rel)
+		switch {
+		case fi.IsDir() != f.Dir || fi.Mode()&os.ModeSymlink != 0 != (f.Target != ""):
+			t.Errorf("%s: not of the same kind", rel)
+		case f.Target != "":
+			if target, _ := os.Readlink(p); target != f.Target {
+				t.Errorf("%s -> %s, the root's -> %s", rel, f.Target, target)
+			}
+		case fi.Mode().Perm() != f.Mode.Perm():
+			t.Errorf("%s: mode %o, the root's %o", rel, f.Mode.Perm(), fi.Mode().Perm())
+		case !f.Dir:
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if string(data) != string(f.Data) {
+				t.Errorf("%s: %d bytes differ from the root's %d", rel, len(f.Data), len(data))
+				return nil
+			}
+		}
+		same++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range ours {
+		t.Errorf("%s: written, not in the root", p)
+	}
+	t.Logf("%s: %d of the root's entries written by the engine, %d the same", prefix, theirs, same)
 }
