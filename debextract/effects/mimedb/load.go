@@ -3,6 +3,7 @@ package mimedb
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -325,42 +326,62 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// newMagic is magic_new.
-func newMagic(f *node, t *mimeType, e *mimeError) *magic {
+// ruleMatches is what magic_new and tree_magic_new share: the
+// element's priority and its matches, their error prefixed.
+func ruleMatches[M any](f *node, e *mimeError, child string, build func(*node, *mimeError) []M) (int, []M, bool) {
 	prio := getIntAttr(f, "priority")
 	if prio == -1 {
-		e.set("Bad priority (%d) in <magic> element", prio)
-		return nil
+		e.set("Bad priority (%d) in <%s> element", prio, f.name)
+		return 0, nil, false
 	}
-	m := &magic{priority: prio, typ: t}
 	var inner mimeError
-	m.matches = buildMatches(f, &inner)
+	ms := build(f, &inner)
 	if inner.err != nil {
-		e.set("Error in <match> element: %s", inner.err)
-		return nil
+		e.set("Error in <%s> element: %s", child, inner.err)
+		return 0, nil, false
 	}
-	if len(m.matches) == 0 {
-		e.set("Incomplete <magic> element")
-		return nil
-	}
-	return m
+	return prio, ms, true
 }
 
-// buildMatches is build_matches: the <match> children of parent.
-func buildMatches(parent *node, e *mimeError) []*match {
-	var out []*match
+// eachChild is the loop of build_matches and build_tree_matches: fn
+// for each element child of parent, which must be a freedesktop.org
+// <name>; the first error ends it.
+func eachChild(parent *node, name string, e *mimeError, fn func(n *node)) {
 	for _, n := range parent.children {
 		if n.kind != elemNode {
 			continue
 		}
 		if n.ns == nil || n.ns.href != freeNS {
 			e.set("Element found with non-freedesktop.org namespace")
-			break
+			return
 		}
-		if n.name != "match" {
-			e.set("Expected <match> element, but found <%s> instead", n.name)
-			break
+		if n.name != name {
+			e.set("Expected <%s> element, but found <%s> instead", name, n.name)
+			return
 		}
+		if fn(n); e.err != nil {
+			return
+		}
+	}
+}
+
+// newMagic is magic_new.
+func newMagic(f *node, t *mimeType, e *mimeError) *magic {
+	prio, ms, ok := ruleMatches(f, e, "match", buildMatches)
+	if !ok {
+		return nil
+	}
+	if len(ms) == 0 {
+		e.set("Incomplete <magic> element")
+		return nil
+	}
+	return &magic{priority: prio, typ: t, matches: ms}
+}
+
+// buildMatches is build_matches: the <match> children of parent.
+func buildMatches(parent *node, e *mimeError) []*match {
+	var out []*match
+	eachChild(parent, "match", e, func(n *node) {
 		m := &match{rangeLength: 1, wordSize: 1}
 		matchOffset(m, n, e)
 		if e.err == nil {
@@ -369,15 +390,11 @@ func buildMatches(parent *node, e *mimeError) []*match {
 		if e.err == nil {
 			matchValueAndMask(m, n, e)
 		}
-		if e.err != nil {
-			break
+		if e.err == nil {
+			out = append(out, m)
+			m.matches = buildMatches(n, e)
 		}
-		out = append(out, m)
-		m.matches = buildMatches(n, e)
-		if e.err != nil {
-			break
-		}
-	}
+	})
 	return out
 }
 
@@ -460,45 +477,48 @@ func matchValueAndMask(m *match, n *node, e *mimeError) {
 	m.data, m.mask = data, maskData
 }
 
-// parseIntValue is parse_int_value.
-func parseIntValue(bytes int, in, inMask string, hasMask, bigEndian bool) ([]byte, []byte, error) {
-	value, rest, overflow := strtoul(in)
-	if overflow {
-		return nil, nil, fmt.Errorf("Number out-of-range (%s should fit in %d bytes)", in, bytes)
+// parseIntValue is parse_int_value: a number of n bytes and its mask.
+func parseIntValue(n int, in, inMask string, hasMask, bigEndian bool) ([]byte, []byte, error) {
+	value, err := parseNumber(in, "Number", "Value", n)
+	if err != nil {
+		return nil, nil, err
 	}
-	if rest != "" {
-		return nil, nil, errors.New("Value is not a number")
-	}
-	out := make([]byte, bytes)
-	for b := range bytes {
-		shift := b * 8
-		if bigEndian {
-			shift = (bytes - b - 1) * 8
-		}
-		out[b] = byte(value >> shift)
-	}
-	if bytes == 1 && value&^0xff != 0 || bytes == 2 && value&^0xffff != 0 {
-		return nil, nil, fmt.Errorf("Number out-of-range (%x should fit in %d bytes)", value, bytes)
+	if n == 1 && value&^0xff != 0 || n == 2 && value&^0xffff != 0 {
+		return nil, nil, fmt.Errorf("Number out-of-range (%x should fit in %d bytes)", value, n)
 	}
 	if !hasMask {
-		return out, nil, nil
+		return intBytes(value, n, bigEndian), nil, nil
 	}
-	mask, rest, overflow := strtoul(inMask)
+	mask, err := parseNumber(inMask, "Mask", "Mask", n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return intBytes(value, n, bigEndian), intBytes(mask, n, bigEndian), nil
+}
+
+// parseNumber reads a value or mask with strtoul(s, &end, 0).
+func parseNumber(s, what, name string, n int) (uint64, error) {
+	v, rest, overflow := strtoul(s)
 	if overflow {
-		return nil, nil, fmt.Errorf("Mask out-of-range (%s should fit in %d bytes)", inMask, bytes)
+		return 0, fmt.Errorf("%s out-of-range (%s should fit in %d bytes)", what, s, n)
 	}
 	if rest != "" {
-		return nil, nil, errors.New("Mask is not a number")
+		return 0, fmt.Errorf("%s is not a number", name)
 	}
-	outMask := make([]byte, bytes)
-	for b := range bytes {
+	return v, nil
+}
+
+// intBytes is the n low bytes of v, in the order asked.
+func intBytes(v uint64, n int, bigEndian bool) []byte {
+	out := make([]byte, n)
+	for b := range n {
 		shift := b * 8
 		if bigEndian {
-			shift = (bytes - b - 1) * 8
+			shift = (n - b - 1) * 8
 		}
-		outMask[b] = byte(mask >> shift)
+		out[b] = byte(v >> shift)
 	}
-	return out, outMask, nil
+	return out
 }
 
 // parseStringMask is parse_string_mask: "0x" and hex digits, at most
@@ -553,19 +573,11 @@ func getstr(s string) []byte {
 		}
 		c = s[i]
 		i++
+		if k := strings.IndexByte("nrbtfv", c); k >= 0 {
+			out = append(out, "\n\r\b\t\f\v"[k])
+			continue
+		}
 		switch c {
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 'b':
-			out = append(out, '\b')
-		case 't':
-			out = append(out, '\t')
-		case 'f':
-			out = append(out, '\f')
-		case 'v':
-			out = append(out, '\v')
 		case '0', '1', '2', '3', '4', '5', '6', '7':
 			val := int(c - '0')
 			if i < len(s) && s[i] >= '0' && s[i] <= '7' {
@@ -597,73 +609,40 @@ func getstr(s string) []byte {
 
 // newTreeMagic is tree_magic_new.
 func newTreeMagic(f *node, t *mimeType, e *mimeError) *treeMagic {
-	prio := getIntAttr(f, "priority")
-	if prio == -1 {
-		e.set("Bad priority (%d) in <treemagic> element", prio)
+	prio, ms, ok := ruleMatches(f, e, "treematch", buildTreeMatches)
+	if !ok {
 		return nil
 	}
-	m := &treeMagic{priority: prio, typ: t}
-	var inner mimeError
-	m.matches = buildTreeMatches(f, &inner)
-	if inner.err != nil {
-		e.set("Error in <treematch> element: %s", inner.err)
-		return nil
-	}
-	return m
+	return &treeMagic{priority: prio, typ: t, matches: ms}
 }
 
 // buildTreeMatches is build_tree_matches.
 func buildTreeMatches(parent *node, e *mimeError) []*treeMatch {
 	var out []*treeMatch
-	for _, n := range parent.children {
-		if n.kind != elemNode {
-			continue
-		}
-		if n.ns == nil || n.ns.href != freeNS {
-			e.set("Element found with non-freedesktop.org namespace")
-			break
-		}
-		if n.name != "treematch" {
-			e.set("Expected <treematch> element, but found <%s> instead", n.name)
-			break
-		}
+	eachChild(parent, "treematch", e, func(n *node) {
 		m := &treeMatch{}
-		if p, ok := n.prop("path"); ok {
-			m.path = p
-		} else {
+		p, ok := n.prop("path")
+		if !ok {
 			e.set("Missing 'path' attribute in <treematch>")
+			return
 		}
-		if e.err == nil {
-			if typ, ok := n.prop("type"); ok {
-				switch typ {
-				case "file":
-					m.typ = 1
-				case "directory":
-					m.typ = 2
-				case "link":
-					m.typ = 3
-				default:
-					e.set("Invalid 'type' attribute in <treematch>")
-				}
+		m.path = p
+		if typ, ok := n.prop("type"); ok {
+			m.typ = slices.Index([]string{"", "file", "directory", "link"}, typ)
+			if m.typ <= 0 {
+				e.set("Invalid 'type' attribute in <treematch>")
+				return
 			}
 		}
-		if e.err == nil {
-			m.executable = boolAttr(n, "executable")
-			m.matchCase = boolAttr(n, "match-case")
-			m.nonEmpty = boolAttr(n, "non-empty")
-			if mt, ok := n.prop("mimetype"); ok {
-				m.mimetype = &mt
-			}
-		}
-		if e.err != nil {
-			break
+		m.executable = boolAttr(n, "executable")
+		m.matchCase = boolAttr(n, "match-case")
+		m.nonEmpty = boolAttr(n, "non-empty")
+		if mt, ok := n.prop("mimetype"); ok {
+			m.mimetype = &mt
 		}
 		out = append(out, m)
 		m.matches = buildTreeMatches(n, e)
-		if e.err != nil {
-			break
-		}
-	}
+	})
 	return out
 }
 

@@ -46,50 +46,69 @@ func (d *db) globsFiles() (globs, globs2 []byte) {
 	return g1.Bytes(), g2.Bytes()
 }
 
-// sortMagic is cmp_magic's stable sort: the magic-deleteall markers
-// first, then by priority, highest first, then by type.
+// byPriority is the order of cmp_magic and cmp_tree_magic: priority,
+// highest first, then the type.
+func byPriority(pa, pb int, ta, tb *mimeType) bool {
+	if pa != pb {
+		return pa > pb
+	}
+	if ta.media != tb.media {
+		return ta.media < tb.media
+	}
+	return ta.subtype < tb.subtype
+}
+
+// sortMagic sorts the magic and tree magic rules as the program does,
+// stably; the magic-deleteall markers come first.
 func (d *db) sortMagic() {
 	sort.SliceStable(d.magic, func(i, j int) bool {
 		a, b := d.magic[i], d.magic[j]
 		if a.noMagic || b.noMagic {
 			return a.noMagic && !b.noMagic
 		}
-		if a.priority != b.priority {
-			return a.priority > b.priority
-		}
-		if a.typ.media != b.typ.media {
-			return a.typ.media < b.typ.media
-		}
-		return a.typ.subtype < b.typ.subtype
+		return byPriority(a.priority, b.priority, a.typ, b.typ)
 	})
 	sort.SliceStable(d.treeMagic, func(i, j int) bool {
 		a, b := d.treeMagic[i], d.treeMagic[j]
-		if a.priority != b.priority {
-			return a.priority > b.priority
-		}
-		if a.typ.media != b.typ.media {
-			return a.typ.media < b.typ.media
-		}
-		return a.typ.subtype < b.typ.subtype
+		return byPriority(a.priority, b.priority, a.typ, b.typ)
 	})
 }
 
-// magicFile writes magic (after sortMagic).
-func (d *db) magicFile() []byte {
+// rulesFile writes magic or treemagic (after sortMagic): the header,
+// then each rule's "[priority:type]" line and its matches.
+func rulesFile[R any](header string, rules []R, head func(R) (int, *mimeType), body func(*bytes.Buffer, R)) []byte {
 	var b bytes.Buffer
-	b.WriteString("MIME-Magic\x00\n")
-	for _, m := range d.magic {
-		fmt.Fprintf(&b, "[%d:%s]\n", m.priority, m.typ)
-		writeMatches(&b, m.matches, 0)
+	b.WriteString(header)
+	for _, r := range rules {
+		prio, typ := head(r)
+		fmt.Fprintf(&b, "[%d:%s]\n", prio, typ)
+		body(&b, r)
 	}
 	return b.Bytes()
 }
 
+func (d *db) magicFile() []byte {
+	return rulesFile("MIME-Magic\x00\n", d.magic,
+		func(m *magic) (int, *mimeType) { return m.priority, m.typ },
+		func(b *bytes.Buffer, m *magic) { writeMatches(b, m.matches, 0) })
+}
+
+func (d *db) treeMagicFile() []byte {
+	return rulesFile("MIME-TreeMagic\x00\n", d.treeMagic,
+		func(m *treeMagic) (int, *mimeType) { return m.priority, m.typ },
+		func(b *bytes.Buffer, m *treeMagic) { writeTreeMatches(b, m.matches, 0) })
+}
+
+// level starts a match line: its nesting level, none at the top.
+func level(b *bytes.Buffer, indent int) {
+	if indent != 0 {
+		fmt.Fprintf(b, "%d", indent)
+	}
+}
+
 func writeMatches(b *bytes.Buffer, ms []*match, indent int) {
 	for _, m := range ms {
-		if indent != 0 {
-			fmt.Fprintf(b, "%d", indent)
-		}
+		level(b, indent)
 		fmt.Fprintf(b, ">%d=", m.rangeStart)
 		b.Write(binary.BigEndian.AppendUint16(nil, uint16(len(m.data))))
 		b.Write(m.data)
@@ -108,32 +127,18 @@ func writeMatches(b *bytes.Buffer, ms []*match, indent int) {
 	}
 }
 
-// treeMagicFile writes treemagic (after sortMagic).
-func (d *db) treeMagicFile() []byte {
-	var b bytes.Buffer
-	b.WriteString("MIME-TreeMagic\x00\n")
-	for _, m := range d.treeMagic {
-		fmt.Fprintf(&b, "[%d:%s]\n", m.priority, m.typ)
-		writeTreeMatches(&b, m.matches, 0)
-	}
-	return b.Bytes()
-}
-
 func writeTreeMatches(b *bytes.Buffer, ms []*treeMatch, indent int) {
 	for _, m := range ms {
-		if indent != 0 {
-			fmt.Fprintf(b, "%d", indent)
-		}
+		level(b, indent)
 		fmt.Fprintf(b, ">\"%s\"=", m.path)
 		b.WriteString([]string{"any", "file", "directory", "link"}[m.typ])
-		if m.matchCase {
-			b.WriteString(",match-case")
-		}
-		if m.executable {
-			b.WriteString(",executable")
-		}
-		if m.nonEmpty {
-			b.WriteString(",non-empty")
+		for _, flag := range []struct {
+			on   bool
+			name string
+		}{{m.matchCase, ",match-case"}, {m.executable, ",executable"}, {m.nonEmpty, ",non-empty"}} {
+			if flag.on {
+				b.WriteString(flag.name)
+			}
 		}
 		if m.mimetype != nil {
 			b.WriteString("," + *m.mimetype)

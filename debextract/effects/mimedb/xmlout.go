@@ -200,45 +200,13 @@ func quoted(b *bytes.Buffer, s string) {
 	}
 }
 
-// escapeText is libxml2's xmlEscapeContent.
-func escapeText(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '\r':
-			b.WriteString("&#13;")
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
+// textEscaper is libxml2's xmlEscapeContent.
+var textEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;", "&", "&amp;", "\r", "&#13;")
 
-// escapeAttr is xmlBufAttrSerializeTxtContent for a document with an
+// attrEscaper is xmlBufAttrSerializeTxtContent for a document with an
 // encoding (UTF-8 is written as it is).
-func escapeAttr(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\n':
-			b.WriteString("&#10;")
-		case '\r':
-			b.WriteString("&#13;")
-		case '\t':
-			b.WriteString("&#9;")
-		case '"':
-			b.WriteString("&quot;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
+var attrEscaper = strings.NewReplacer("\n", "&#10;", "\r", "&#13;", "\t", "&#9;", `"`, "&quot;", "<", "&lt;", ">", "&gt;", "&", "&amp;")
+
+func escapeText(b *bytes.Buffer, s string) { _, _ = textEscaper.WriteString(b, s) }
+
+func escapeAttr(b *bytes.Buffer, s string) { _, _ = attrEscaper.WriteString(b, s) }
