@@ -19,7 +19,10 @@
 // a character reference to a newline or tab in an attribute is read as
 // a literal one would be (a space), and a CDATA section in a copied
 // element is written as escaped text, where libxml2 keeps both as
-// written.
+// written; an entity the file's DTD declares, or an encoding other than
+// UTF-8, ASCII and ISO-8859-1, is an error rather than what libxml2
+// makes of it. A bare "*" glob, past whose end the program reads, is
+// left out of mime.cache with a warning.
 package mimedb
 
 import (
