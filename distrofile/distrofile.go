@@ -1,6 +1,9 @@
 package distrofile
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -58,6 +61,18 @@ type Stage struct {
 	From  From
 	// Commands in order (FROM excluded).
 	Commands []Command
+}
+
+// StageByRef returns the stage that ref names, by its AS name (in any
+// case) or its index, as FROM <stage> and COPY --from do; nil when none
+// does.
+func (df *Distrofile) StageByRef(ref string) *Stage {
+	for _, s := range df.Stages {
+		if s.Name != "" && s.Name == strings.ToLower(ref) || strconv.Itoa(s.Index) == ref {
+			return s
+		}
+	}
+	return nil
 }
 
 // Ref is how the stage is referred to in messages: its name or its index.

@@ -234,10 +234,8 @@ func (p *parseState) parseFromBase(base string) (From, error) {
 	if ref, ok := strings.CutPrefix(base, "docker-image://"); ok {
 		return From{Kind: FromImage, Image: ref}, nil
 	}
-	for _, s := range p.df.Stages {
-		if s.Name != "" && s.Name == strings.ToLower(base) || strconv.Itoa(s.Index) == base {
-			return From{Kind: FromStage, Stage: s}, nil
-		}
+	if s := p.df.StageByRef(base); s != nil {
+		return From{Kind: FromStage, Stage: s}, nil
 	}
 	name, tag, ok := strings.Cut(base, ":")
 	if !ok {

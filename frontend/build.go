@@ -416,11 +416,9 @@ func (b *builder) copySource(ctx context.Context, c *distrofile.CopyCmd, p ocisp
 		}
 		return *st, nil
 	}
-	for _, s := range b.df.Stages {
-		if s.Name == strings.ToLower(c.From) || strconv.Itoa(s.Index) == c.From {
-			st, _, err := b.stage(ctx, s, p)
-			return st, err
-		}
+	if s := b.df.StageByRef(c.From); s != nil {
+		st, _, err := b.stage(ctx, s, p)
+		return st, err
 	}
 	nc, err := b.bc.NamedContext(c.From, dockerui.ContextOpt{Platform: &p})
 	if err != nil {
