@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path"
 
 	"github.com/distrofile/distrofile/debresolve"
-	"github.com/moby/buildkit/client/llb"
+	"github.com/distrofile/distrofile/llbgen"
 	"github.com/moby/buildkit/frontend/gateway/client"
-	digest "github.com/opencontainers/go-digest"
 )
 
 // readChunk stays under the gateway's 16 MiB message limit.
@@ -25,25 +23,11 @@ type llbFetcher struct {
 
 // Fetch implements debresolve.Fetcher.
 func (f *llbFetcher) Fetch(ctx context.Context, req debresolve.FetchRequest) ([]byte, error) {
-	name := path.Base(req.URL)
-	opts := []llb.HTTPOption{llb.WithCustomName("[distrofile] fetch " + req.Name)}
-	if req.SHA256 != "" {
-		// A constant name keeps the cache key URL-independent (any mirror).
-		// BuildKit merges fetches with one cache key, so a fallback for
-		// content whose first URL failed needs a key of its own, or it
-		// gets that failure again.
-		name = "index"
-		if req.Fallback {
-			name = "index.fallback"
-		}
-		dgst := digest.NewDigestFromEncoded(digest.SHA256, req.SHA256)
-		if err := dgst.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: bad sha256 %q: %w", req.URL, req.SHA256, err)
-		}
-		opts = append(opts, llb.Checksum(dgst))
+	fetch, name, err := llbgen.FetchFile(req)
+	if err != nil {
+		return nil, err
 	}
-	opts = append(opts, llb.Filename(name))
-	def, err := llb.HTTP(req.URL, opts...).Marshal(ctx)
+	def, err := fetch.Marshal(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package llbgen
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"strconv"
 	"time"
 
@@ -88,4 +89,28 @@ func FileResult(p string, data []byte, epoch time.Time, name string) llb.State {
 		opts = append(opts, llb.WithCreatedTime(epoch))
 	}
 	return llb.Scratch().File(llb.Mkfile(p, 0o644, data, opts...), llb.WithCustomName(name))
+}
+
+// FetchFile returns the fetch of an archive file (InRelease, an index):
+// the state holds it under the returned name. A file pinned by its sha256
+// gets a constant name, which keeps the cache key independent of the URL
+// (any mirror); BuildKit merges fetches with one cache key, so the
+// fallback fetch of content whose first URL failed gets a name of its own,
+// or it would get that failure again.
+func FetchFile(req debresolve.FetchRequest) (llb.State, string, error) {
+	name := path.Base(req.URL)
+	opts := []llb.HTTPOption{llb.WithCustomName("[distrofile] fetch " + req.Name)}
+	if req.SHA256 != "" {
+		name = "index"
+		if req.Fallback {
+			name = "index.fallback"
+		}
+		dgst := digest.NewDigestFromEncoded(digest.SHA256, req.SHA256)
+		if err := dgst.Validate(); err != nil {
+			return llb.State{}, "", fmt.Errorf("%s: bad sha256 %q: %w", req.URL, req.SHA256, err)
+		}
+		opts = append(opts, llb.Checksum(dgst))
+	}
+	opts = append(opts, llb.Filename(name))
+	return llb.HTTP(req.URL, opts...), name, nil
 }
