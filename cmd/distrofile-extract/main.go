@@ -65,6 +65,9 @@
 // (debextract.Options.CAOwners): the frontend then knows that the CA
 // bundle's step must read every layer, not those packages' alone.
 //
+// The command line is that of package debextract/helperargs, one type per
+// form, which the frontend's build steps (package llbgen) write.
+//
 // On failure it prints "distrofile-extract: <error>" on standard error and
 // exits 1, or debextract.ExitCAFiles for that error. The extraction policy
 // is that of package debextract.
@@ -81,14 +84,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debextract/cacerts"
 	"github.com/distrofile/distrofile/debextract/effects"
+	"github.com/distrofile/distrofile/debextract/helperargs"
 	"github.com/distrofile/distrofile/debextract/imageroot"
 	"golang.org/x/sync/errgroup"
 )
@@ -107,181 +109,56 @@ func main() {
 	}
 }
 
-const usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
-       distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
-       distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
-       distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
-       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... IN.deb... OUTDIR
-       distrofile-extract --version`
-
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("distrofile-extract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	usrMerge := fs.Bool("usrmerge", false, "move /bin, /sbin and /lib* contents under /usr and drop those directories")
-	dpkgStatus := fs.Bool("dpkg-status", false, "also write var/lib/dpkg/status.d/<package> and <package>.md5sums for each package")
-	plainTar := fs.Bool("tar", false, "IN is an uncompressed tar (the frontend's generated files), not a .deb")
-	caCerts := fs.Bool("ca-certificates", false, "write what update-ca-certificates writes for the image root ROOT")
-	version := fs.Bool("version", false, "print the xz decoder this build uses, e.g. \"xz: liblzma 5.8.1\"")
-	scan := fs.Bool("scan-drops", false, "write OUTDIR/"+debextract.DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
-	effectsMode := fs.Bool("effects", false, "write the effects layer of the packages IN.deb for the image made of the --root layers")
-	arch := fs.String("arch", "", "with --effects: the image's Debian architecture")
-	warningsFile := fs.String("warnings", "", "with --effects: also record the warnings, as a JSON array, at this path of the layer")
-	var roots []string
-	fs.Func("root", "with --effects: a layer of the image, bottom first (repeatable)", func(s string) error {
-		roots = append(roots, s)
-		return nil
-	})
-	var caRoot []string
-	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
-		caRoot = append(caRoot, s)
-		return nil
-	})
-	var caOwners []string
-	fs.Func("ca-owners", "only these packages (comma-separated; empty: none) may ship what update-ca-certificates reads", func(s string) error {
-		caOwners = []string{}
-		for _, n := range strings.Split(s, ",") {
-			if n != "" {
-				caOwners = append(caOwners, n)
-			}
-		}
-		return nil
-	})
-	maxMTime := fs.Int64("max-mtime", -1, "clamp modification times to this Unix time (e.g. SOURCE_DATE_EPOCH); negative: no clamping")
-	var drop []string
-	fs.Func("drop", `remove paths from the packages: "docs", "locales" or an absolute glob (repeatable)`, func(s string) error {
-		if err := debextract.ValidateDrop(s); err != nil {
-			return err
-		}
-		drop = append(drop, s)
-		return nil
-	})
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	cmd, err := helperargs.Parse(args)
+	if err != nil {
+		helperargs.PrintUsage(stderr)
 		return err
 	}
-	if *version {
+	switch c := cmd.(type) {
+	case helperargs.Version:
 		_, err := fmt.Fprintf(stdout, "xz: %s\n", debextract.XZDecoder())
 		return err
+	case helperargs.Effects:
+		return runEffects(c, stdout, stderr)
+	case helperargs.CACertificates:
+		return caCertificates([]string{c.Root}, c.Out, c.MaxMTime, stdout, stderr)
+	case helperargs.Tar:
+		return extractTar(c, stdout, stderr)
+	case helperargs.ScanDrops:
+		return scanDrops(c.Debs, c.Out, debextract.Options{UsrMerge: c.UsrMerge, Drop: c.Drop})
+	case helperargs.Extract:
+		opt := debextract.Options{UsrMerge: c.UsrMerge, DpkgStatus: c.DpkgStatus, MaxMTime: c.MaxMTime, Drop: c.Drop, CAOwners: c.CAOwners}
+		return extractLayers(c.Layers, opt, stdout)
 	}
-	opt := debextract.Options{UsrMerge: *usrMerge, DpkgStatus: *dpkgStatus, Drop: drop, CAOwners: caOwners}
-	if *maxMTime >= 0 {
-		opt.MaxMTime = time.Unix(*maxMTime, 0)
-	}
-	if *effectsMode {
-		if *plainTar || *caCerts || *scan || *usrMerge || *dpkgStatus || len(drop) > 0 || caOwners != nil || len(caRoot) > 0 {
-			fs.Usage()
-			return errors.New("--effects takes --arch, --max-mtime, --warnings and --root only")
-		}
-		if *arch == "" || len(roots) == 0 || fs.NArg() < 1 {
-			fs.Usage()
-			return errors.New("--effects needs --arch, at least one --root, and OUTDIR")
-		}
-		return runEffects(roots, fs.Args()[:fs.NArg()-1], fs.Arg(fs.NArg()-1), *arch, *maxMTime, *warningsFile, stdout, stderr)
-	}
-	if *arch != "" || len(roots) > 0 || *warningsFile != "" {
-		fs.Usage()
-		return errors.New("--arch, --root and --warnings go with --effects")
-	}
-	if *plainTar && *caCerts || *scan && (*plainTar || *caCerts) {
-		fs.Usage()
-		return errors.New("--tar, --ca-certificates and --scan-drops exclude each other")
-	}
-	if (*plainTar || *caCerts) && (*usrMerge || *dpkgStatus || len(drop) > 0 || caOwners != nil) {
-		fs.Usage()
-		return errors.New("--usrmerge, --dpkg-status, --drop and --ca-owners apply to packages only")
-	}
-	switch {
-	case *plainTar || *caCerts:
-		if fs.NArg() != 2 {
-			fs.Usage()
-			return fmt.Errorf("want 2 arguments; got %d", fs.NArg())
-		}
-	case fs.NArg() < 2:
-		fs.Usage()
-		return fmt.Errorf("want at least 2 arguments, IN.deb... and OUTDIR; got %d", fs.NArg())
-	}
-	out := fs.Arg(fs.NArg() - 1)
+	return fmt.Errorf("unknown command %T", cmd)
+}
 
-	if *caCerts {
-		return caCertificates([]string{fs.Arg(0)}, out, *maxMTime, stdout, stderr)
-	}
-	if *plainTar {
-		f, err := os.Open(fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		res, err := debextract.ExtractTar(f, out, opt)
-		if err != nil {
-			return fmt.Errorf("%s: %w", fs.Arg(0), err)
-		}
-		if _, err := fmt.Fprintln(stdout, res); err != nil {
-			return err
-		}
-		if len(caRoot) > 0 {
-			return caCertificates(caRoot, out, *maxMTime, stdout, stderr)
-		}
-		return nil
-	}
-	if len(caRoot) > 0 {
-		fs.Usage()
-		return errors.New("--ca-certificates-root goes with --tar")
-	}
-
-	if *scan {
-		if *dpkgStatus || *maxMTime >= 0 || caOwners != nil {
-			fs.Usage()
-			return errors.New("--scan-drops takes --usrmerge and --drop only")
-		}
-		return scanDrops(fs.Args()[:fs.NArg()-1], out, opt)
-	}
-	layers, err := splitLayers(fs.Args())
+// extractTar unpacks the generated files and, with c.CARoots, adds the CA
+// files (the second form).
+func extractTar(c helperargs.Tar, stdout, stderr io.Writer) error {
+	f, err := os.Open(c.In)
 	if err != nil {
-		fs.Usage()
 		return err
 	}
-	return extractLayers(layers, opt, stdout)
-}
-
-// layerArgs is one layer of the first form: its packages and OUTDIR.
-type layerArgs struct {
-	in  []string
-	out string
-}
-
-// splitLayers splits "IN.deb... OUTDIR [, IN.deb... OUTDIR]..." into layers.
-func splitLayers(args []string) ([]layerArgs, error) {
-	var layers []layerArgs
-	for len(args) > 0 {
-		i := slices.Index(args, layerSep)
-		if i < 0 {
-			i = len(args)
-		}
-		if i < 2 {
-			return nil, fmt.Errorf("layer %d: want IN.deb... and OUTDIR; got %q", len(layers)+1, args[:i])
-		}
-		layers = append(layers, layerArgs{in: args[:i-1], out: args[i-1]})
-		if i == len(args) {
-			break
-		}
-		args = args[i+1:]
-		if len(args) == 0 {
-			return nil, fmt.Errorf("a %q with no layer after it", layerSep)
-		}
+	defer f.Close()
+	res, err := debextract.ExtractTar(f, c.Out, debextract.Options{MaxMTime: c.MaxMTime})
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.In, err)
 	}
-	return layers, nil
+	if _, err := fmt.Fprintln(stdout, res); err != nil {
+		return err
+	}
+	if len(c.CARoots) > 0 {
+		return caCertificates(c.CARoots, c.Out, c.MaxMTime, stdout, stderr)
+	}
+	return nil
 }
-
-// layerSep separates layers on the command line.
-const layerSep = ","
 
 // extractLayers extracts the layers, as many at a time as there are CPUs.
 // Each layer's summary lines are printed together when it is done; the
 // error is the first failed layer's, in command-line order.
-func extractLayers(layers []layerArgs, opt debextract.Options, stdout io.Writer) error {
+func extractLayers(layers []helperargs.Layer, opt debextract.Options, stdout io.Writer) error {
 	errs := make([]error, len(layers))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -309,12 +186,12 @@ func extractLayers(layers []layerArgs, opt debextract.Options, stdout io.Writer)
 	return nil
 }
 
-func extractLayer(la layerArgs, opt debextract.Options, stdout io.Writer) error {
-	l, err := debextract.NewLayer(la.out, opt)
+func extractLayer(la helperargs.Layer, opt debextract.Options, stdout io.Writer) error {
+	l, err := debextract.NewLayer(la.Out, opt)
 	if err != nil {
 		return err
 	}
-	for _, in := range la.in {
+	for _, in := range la.Debs {
 		if err := extractOne(l, in, stdout); err != nil {
 			l.Close()
 			return err
@@ -376,7 +253,7 @@ func scanOne(p string, opt debextract.Options) ([]string, error) {
 
 // caCertificates builds the CA files of the image root and writes them
 // through debextract.ExtractTar, with the same safety as everything else.
-func caCertificates(roots []string, out string, maxMTime int64, stdout, stderr io.Writer) error {
+func caCertificates(roots []string, out string, maxMTime time.Time, stdout, stderr io.Writer) error {
 	res, err := cacerts.BuildLayers(roots, cacerts.Options{})
 	if err != nil {
 		return fmt.Errorf("ca-certificates: %w", err)
@@ -384,10 +261,7 @@ func caCertificates(roots []string, out string, maxMTime int64, stdout, stderr i
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "distrofile-extract: ca-certificates: warning: %s\n", w)
 	}
-	mtime := time.Unix(0, 0)
-	if maxMTime >= 0 {
-		mtime = time.Unix(maxMTime, 0)
-	}
+	mtime := filesTime(maxMTime)
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(res.Tar(pw, mtime)) }()
 	_, err = debextract.ExtractTar(pr, out, debextract.Options{MaxMTime: mtime})
@@ -400,11 +274,11 @@ func caCertificates(roots []string, out string, maxMTime int64, stdout, stderr i
 }
 
 // runEffects writes the effects layer (the fifth form).
-func runEffects(roots, debs []string, out, arch string, maxMTime int64, warningsFile string, stdout, stderr io.Writer) error {
-	ctls := make([]*debextract.ControlArchive, len(debs))
+func runEffects(c helperargs.Effects, stdout, stderr io.Writer) error {
+	ctls := make([]*debextract.ControlArchive, len(c.Debs))
 	var g errgroup.Group
 	g.SetLimit(max(1, runtime.GOMAXPROCS(0)))
-	for i, p := range debs {
+	for i, p := range c.Debs {
 		g.Go(func() error {
 			f, err := os.Open(p)
 			if err != nil {
@@ -420,36 +294,42 @@ func runEffects(roots, debs []string, out, arch string, maxMTime int64, warnings
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	img, err := imageroot.Open(roots...)
+	img, err := imageroot.Open(c.Roots...)
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	mtime := time.Unix(0, 0)
-	if maxMTime >= 0 {
-		mtime = time.Unix(maxMTime, 0)
-	}
-	res, err := effects.Run(context.Background(), img, ctls, effects.Options{Arch: arch, Epoch: mtime})
+	mtime := filesTime(c.MaxMTime)
+	res, err := effects.Run(context.Background(), img, ctls, effects.Options{Arch: c.Arch, Epoch: mtime})
 	if err != nil {
 		return fmt.Errorf("effects: %w", err)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "distrofile-extract: effects: warning: %s\n", w)
 	}
-	if warningsFile != "" && len(res.Warnings) > 0 {
+	if c.Warnings != "" && len(res.Warnings) > 0 {
 		data, err := json.Marshal(res.Warnings)
 		if err != nil {
 			return err
 		}
-		res.AddFile(warningsFile, append(data, '\n'))
+		res.AddFile(c.Warnings, append(data, '\n'))
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(res.Tar(pw, mtime)) }()
-	_, err = debextract.ExtractTar(pr, out, debextract.Options{MaxMTime: mtime})
+	_, err = debextract.ExtractTar(pr, c.Out, debextract.Options{MaxMTime: mtime})
 	pr.CloseWithError(errors.New("extraction stopped"))
 	if err != nil {
 		return fmt.Errorf("effects: %w", err)
 	}
 	_, err = fmt.Fprintln(stdout, res)
 	return err
+}
+
+// filesTime is the modification time of the files the helper makes: t,
+// or the Unix epoch when --max-mtime is not given.
+func filesTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0)
+	}
+	return t
 }
