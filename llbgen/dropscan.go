@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/distrofile/distrofile/debextract"
+	"github.com/distrofile/distrofile/debextract/helperargs"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 )
@@ -69,13 +70,7 @@ func ScanDrops(pkgs []Package, opt ExtractOptions) (llb.State, error) {
 	if len(pkgs) == 0 {
 		return llb.State{}, fmt.Errorf("llbgen: a scan without packages")
 	}
-	args := []string{helperInRoot, "--scan-drops"}
-	if opt.UsrMerge {
-		args = append(args, "--usrmerge")
-	}
-	for _, d := range opt.Drop {
-		args = append(args, "--drop="+d)
-	}
+	cmd := helperargs.ScanDrops{UsrMerge: opt.UsrMerge, Drop: opt.Drop, Out: "/out"}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
@@ -87,10 +82,9 @@ func ScanDrops(pkgs []Package, opt ExtractOptions) (llb.State, error) {
 			return llb.State{}, err
 		}
 		runOpts = append(runOpts, mount)
-		args = append(args, deb)
+		cmd.Debs = append(cmd.Debs, deb)
 	}
-	args = append(args, "/out")
-	runOpts = append(runOpts, llb.Args(args))
+	runOpts = append(runOpts, helperArgs(cmd))
 	return opt.Helper.Run(runOpts...).AddMount("/out", llb.Scratch()), nil
 }
 

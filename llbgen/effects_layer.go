@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 
+	"github.com/distrofile/distrofile/debextract/helperargs"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 )
@@ -27,8 +28,7 @@ const EffectsWarningsFile = "/var/lib/distrofile/effects-warnings.json"
 // directories, ld.so.cache, the Java trust store. It runs after the last
 // extraction; its layer goes on top of the others.
 func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt ExtractOptions) (llb.State, error) {
-	args := []string{helperInRoot, "--effects", "--arch=" + plan.Arch,
-		"--max-mtime=" + strconv.FormatInt(plan.Epoch.Unix(), 10), "--warnings=" + EffectsWarningsFile}
+	cmd := helperargs.Effects{Arch: plan.Arch, MaxMTime: plan.Epoch, Warnings: EffectsWarningsFile, Out: "/out"}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
@@ -39,7 +39,7 @@ func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt Extract
 	}
 	for i, l := range append(append([]llb.State{}, pkgLayers...), files) {
 		dir := "/root/" + strconv.Itoa(i)
-		args = append(args, "--root="+dir)
+		cmd.Roots = append(cmd.Roots, dir)
 		runOpts = append(runOpts, llb.AddMount(dir, l, opt.inputMount()...))
 	}
 	for i, p := range plan.Packages {
@@ -48,9 +48,8 @@ func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt Extract
 			return llb.State{}, err
 		}
 		runOpts = append(runOpts, mount)
-		args = append(args, deb)
+		cmd.Debs = append(cmd.Debs, deb)
 	}
-	args = append(args, "/out")
-	es := opt.Helper.Run(append(runOpts, llb.Args(args))...)
+	es := opt.Helper.Run(append(runOpts, helperArgs(cmd))...)
 	return es.AddMount("/out", llb.Scratch()), nil
 }

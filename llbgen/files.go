@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debextract"
+	"github.com/distrofile/distrofile/debextract/helperargs"
 	"github.com/distrofile/distrofile/imagespec"
 	"github.com/moby/buildkit/solver/pb"
 
@@ -152,16 +153,16 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 	if n > 0 || len(caRoot) > 0 || resolved != nil {
 		spec := llb.Scratch().File(llb.Mkfile("/files.tar", 0o644, buf.Bytes(), llb.WithCreatedTime(epoch)),
 			llb.WithCustomName("[distrofile] generated files spec"))
-		args := []string{helperInRoot, "--tar", "--max-mtime=" + strconv.FormatInt(epoch.Unix(), 10)}
+		cmd := helperargs.Tar{MaxMTime: epoch, In: "/in/files.tar", Out: "/out"}
 		name := "[distrofile] generated files"
 		for i := range caRoot {
-			args = append(args, "--ca-certificates-root=/root/"+strconv.Itoa(i))
+			cmd.CARoots = append(cmd.CARoots, "/root/"+strconv.Itoa(i))
 		}
 		if len(caRoot) > 0 {
 			name += " and update-ca-certificates"
 		}
 		runOpts := []llb.RunOption{
-			llb.Args(append(args, "/in/files.tar", "/out")),
+			helperArgs(cmd),
 			llb.Network(pb.NetMode_NONE),
 			llb.Platform(opt.BuildPlatform),
 			llb.AddMount("/in", spec, llb.Readonly),

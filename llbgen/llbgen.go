@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distrofile/distrofile/debextract/helperargs"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -39,6 +40,11 @@ const HelperPath = "/usr/libexec/distrofile-extract"
 
 // helperInRoot is where the helper sits in the extraction rootfs.
 const helperInRoot = "/extract"
+
+// helperArgs is the run option that runs the helper with the command c.
+func helperArgs(c helperargs.Command) llb.RunOption {
+	return llb.Args(append([]string{helperInRoot}, c.Args()...))
+}
 
 // debFilename is the constant file name of every fetched package: the HTTP
 // cache key then depends on the checksum only, not on the URL.
@@ -182,18 +188,9 @@ func Extract(p Package, opt ExtractOptions) (llb.State, error) {
 // parallel. The ExecOp's cache key covers every package of the unit: see
 // PlanUnits for which layers share one.
 func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
-	args := []string{helperInRoot, "--dpkg-status"}
-	if opt.UsrMerge {
-		args = append(args, "--usrmerge")
-	}
-	if !opt.MaxMTime.IsZero() {
-		args = append(args, "--max-mtime="+strconv.FormatInt(opt.MaxMTime.Unix(), 10))
-	}
-	for _, d := range opt.unitDrops(layers) {
-		args = append(args, "--drop="+d)
-	}
+	cmd := helperargs.Extract{DpkgStatus: true, UsrMerge: opt.UsrMerge, MaxMTime: opt.MaxMTime, Drop: opt.unitDrops(layers)}
 	if opt.caOwners != nil {
-		var own []string
+		own := []string{}
 		for _, l := range layers {
 			for _, p := range l {
 				if slices.Contains(opt.caOwners, p.Name) {
@@ -201,7 +198,7 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 				}
 			}
 		}
-		args = append(args, "--ca-owners="+strings.Join(own, ","))
+		cmd.CAOwners = own
 	}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
@@ -217,9 +214,7 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 	var labels, outs []string
 	k := 0
 	for j, l := range layers {
-		if j > 0 {
-			args = append(args, layerSep)
-		}
+		var layer helperargs.Layer
 		for _, p := range l {
 			dir := "/in"
 			if n > 1 {
@@ -231,7 +226,7 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 				return nil, err
 			}
 			runOpts = append(runOpts, mount)
-			args = append(args, deb)
+			layer.Debs = append(layer.Debs, deb)
 			labels = append(labels, p.Label())
 			for _, c := range p.Constraints {
 				runOpts = append(runOpts, c)
@@ -241,13 +236,14 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 		if len(layers) > 1 {
 			out = "/out/" + strconv.Itoa(j)
 		}
-		args = append(args, out)
+		layer.Out = out
+		cmd.Layers = append(cmd.Layers, layer)
 		outs = append(outs, out)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("llbgen: an extraction without packages")
 	}
-	runOpts = append(runOpts, llb.Args(args), llb.WithCustomName("extract "+strings.Join(labels, ", ")))
+	runOpts = append(runOpts, helperArgs(cmd), llb.WithCustomName("extract "+strings.Join(labels, ", ")))
 	es := opt.Helper.Run(runOpts...)
 	states := make([]llb.State, len(outs))
 	for j, out := range outs {
@@ -273,9 +269,6 @@ func (opt ExtractOptions) inputMount() []llb.MountOption {
 	}
 	return []llb.MountOption{llb.Readonly}
 }
-
-// layerSep separates the layers of one helper run on its command line.
-const layerSep = ","
 
 // TinyUnit is the size (of the .debs, compressed) under which a unit
 // shares its extraction ExecOp with other small ones: starting a container
