@@ -159,10 +159,21 @@ var nativePackages = map[string]string{
 
 // nativeEffects does what the scripts of nativePackages do besides what
 // another step writes: ca-certificates' postinst makes
-// /usr/local/share/ca-certificates with the mode and group of /usr/local.
+// /usr/local/share/ca-certificates, where local CAs go, with the mode and
+// group of /usr/local. Its mkdir has no -p: on every Debian root
+// base-files' postinst has made /usr/local/share (0755 root:root, unless
+// /etc/staff-group-for-usr-local), which an image without base-files
+// lacks; it is made here as base-files makes it.
 func (e *engine) nativeEffects() {
 	if e.byName["ca-certificates"] == nil {
 		return
+	}
+	for _, d := range []string{"/usr/local", "/usr/local/share"} {
+		if !e.fs.exists(d) {
+			if err := e.fs.mkdir(d, 0o755, true); err != nil {
+				return
+			}
+		}
 	}
 	const local = "/usr/local/share/ca-certificates"
 	_, in, err := e.fs.stat("/usr/local", true)
