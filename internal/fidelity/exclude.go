@@ -61,6 +61,8 @@ var Exclusions = []Exclusion{
 	{"/var/lib/apache2/**", "a2enmod/a2enconf/a2ensite's registry of what the maintainer scripts enabled; the *-enabled links are the effect"},
 	{"**/__pycache__/**", "Python byte-code caches (py3compile, pycompile in python3's and python3-*'s postinst): Python compiles a module without its cache when it imports it, in memory when the directory is read-only; only start-up is slower. The build warns that they are not made (see docs/effects.md)"},
 	{"/var/cache/fontconfig/**", "fontconfig's font caches (fc-cache in fontconfig's postinst and trigger): fontconfig scans the font directories without them, and writes a cache of its own under $XDG_CACHE_HOME when it can; only start-up is slower"},
+	{"/var/lib/ca-certificates-java/pending", "ca-certificates-java's queue of certificate changes that its update-ca-certificates hook leaves for a JVM not yet configured; the build writes the trust store itself, from the same trust set"},
+	{"/var/lib/systemd/catalog/**", "journalctl's index of systemd's message catalogs (journalctl --update-catalog in systemd.postinst): read by journalctl --catalog only, and a container has no journal"},
 	{"/var/cache/ldconfig/aux-cache", "ldconfig's auxiliary cache: only makes the next ldconfig run faster; /etc/ld.so.cache is an effect"},
 	{"/var/log/dpkg.log", "log of the install run"},
 	{"/var/log/alternatives.log", "log of the install run"},
