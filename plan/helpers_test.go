@@ -2,7 +2,6 @@ package plan
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/distrofile/distrofile/distrofile"
@@ -33,19 +32,4 @@ func testPlan(t *testing.T, src string) (*distrofile.StageSpec, *Plan) {
 		t.Fatal(err)
 	}
 	return s, p
-}
-
-// checkLocated checks that err is located on line with message msg.
-func checkLocated(t *testing.T, err error, line int, msg string) {
-	t.Helper()
-	var le *distrofile.LocatedError
-	if !errors.As(err, &le) || len(le.Ranges) == 0 {
-		t.Fatalf("error without location: %v", err)
-	}
-	if got := le.Ranges[0].Start.Line; got != line {
-		t.Errorf("line %d, want %d", got, line)
-	}
-	if got := le.Err.Error(); got != msg {
-		t.Errorf("message\n got %q\nwant %q", got, msg)
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -115,7 +116,10 @@ func TestResolveModeErrorLocation(t *testing.T) {
 			p.Warn = func(string) { warned = true }
 			c := &debresolve.Client{Fetcher: f, Keyring: opt.Keyring}
 			_, err := Resolve(context.Background(), c, execResolve(t), p, s, "0", "amd64")
-			checkLocated(t, err, tc.line, tc.msg)
+			var le *distrofile.LocatedError
+			if !errors.As(err, &le) || len(le.Ranges) == 0 || le.Ranges[0].Start.Line != tc.line || le.Err.Error() != tc.msg {
+				t.Errorf("error %v: want %q on line %d", err, tc.msg, tc.line)
+			}
 			if warned {
 				t.Error("a resolver error tried another mirror")
 			}

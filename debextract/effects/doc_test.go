@@ -3,9 +3,9 @@ package effects
 import (
 	"bytes"
 	"flag"
-	"os"
-	"strings"
 	"testing"
+
+	"github.com/distrofile/distrofile/internal/doctable"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/effects.md's generated table")
@@ -21,28 +21,9 @@ const (
 
 // TestDocTable: docs/effects.md lists every stand-in as the code has it.
 func TestDocTable(t *testing.T) {
-	doc, err := os.ReadFile(docPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(doc)
-	i, j := strings.Index(s, tableBegin), strings.Index(s, tableEnd)
-	if i < 0 || j < i {
-		t.Fatalf("%s has no generated table between %q and %q", docPath, tableBegin, tableEnd)
-	}
 	var table bytes.Buffer
 	if err := Table(&table); err != nil {
 		t.Fatal(err)
 	}
-	want := s[:i+len(tableBegin)] + table.String() + s[j:]
-	if want == s {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(docPath, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s is out of date: go test ./debextract/effects -run TestDocTable -update", docPath)
+	doctable.Check(t, docPath, tableBegin, tableEnd, table.String(), *update, "go test ./debextract/effects -run TestDocTable -update")
 }
