@@ -1,13 +1,16 @@
 # Two commands do all the set-up on a fresh machine of this kind:
 #   make demo   build examples/perl through docker buildx and run perl in it
 #   make test   every test: unit, hermetic and end to end
-.PHONY: demo test unit up down image fmt
+.PHONY: demo test unit lint up down image fmt
 demo:
 	hack/demo
 test:
 	hack/test
 unit:
 	go test ./...
+# golangci-lint (.golangci.yml), installed into bin/ at hack/lint's pinned version.
+lint:
+	hack/lint
 up:
 	@hack/up
 down:
