@@ -3,6 +3,7 @@ package debextract
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -55,7 +56,7 @@ func (a *arReader) next() (string, *arMember, error) {
 	}
 	var h [60]byte
 	n, err := io.ReadFull(a.r, h[:])
-	if n == 0 && err == io.EOF {
+	if n == 0 && errors.Is(err, io.EOF) {
 		return "", nil, io.EOF
 	}
 	if err != nil {

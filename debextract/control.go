@@ -2,6 +2,7 @@ package debextract
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,7 +37,7 @@ func ReadControlArchive(r io.Reader) (*ControlArchive, error) {
 		return nil, arErr(err)
 	}
 	name, m, err := a.next()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, arErr(fmt.Errorf("%w: empty archive", ErrFormat))
 	}
 	if err != nil {
@@ -49,7 +50,7 @@ func ReadControlArchive(r io.Reader) (*ControlArchive, error) {
 		return nil, &Error{Member: name, Err: err}
 	}
 	name, m, err = nextMember(a)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, arErr(fmt.Errorf("%w: no control.tar member", ErrFormat))
 	}
 	if err != nil {

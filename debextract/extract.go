@@ -336,7 +336,7 @@ func (x *extractor) run(br *bufio.Reader) error {
 	}
 
 	name, m, err := a.next()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return arErr(fmt.Errorf("%w: empty archive", ErrFormat))
 	}
 	if err != nil {
@@ -350,7 +350,7 @@ func (x *extractor) run(br *bufio.Reader) error {
 	}
 
 	name, m, err = nextMember(a)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return arErr(fmt.Errorf("%w: no control.tar member", ErrFormat))
 	}
 	if err != nil {
@@ -364,7 +364,7 @@ func (x *extractor) run(br *bufio.Reader) error {
 	}
 
 	name, m, err = nextMember(a)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return arErr(fmt.Errorf("%w: no data.tar member", ErrFormat))
 	}
 	if err != nil {
@@ -529,7 +529,7 @@ func readControlTar(member string, m io.Reader, keep map[string]int64) (map[stri
 	files := map[string]controlFile{}
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
@@ -651,7 +651,7 @@ func (x *extractor) readTar(member string, dec io.Reader) error {
 	last := ""
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {

@@ -253,7 +253,7 @@ func checkFuzzResult(t *testing.T, res *Result, err error) {
 		t.Fatal("nil result without error")
 	}
 	if err != nil {
-		if _, ok := err.(*Error); !ok {
+		if _, ok := err.(*Error); !ok { //nolint:errorlint // Extract's documented contract: its errors are *Error itself, not wrapped
 			t.Fatalf("error of type %T: %v", err, err)
 		}
 	}

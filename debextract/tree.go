@@ -1,6 +1,7 @@
 package debextract
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -297,7 +298,7 @@ func (t *tree) file(p string, m meta, r io.Reader, size int64) (int64, error) {
 	// is cleared first, as for every other kind.
 	perm := m.mode & 0o777
 	fd, err := unix.Openat(pfd, base, openFileFlags, perm)
-	if err == unix.EEXIST {
+	if errors.Is(err, unix.EEXIST) {
 		if _, err := t.clear(pfd, base, p, false); err != nil {
 			return 0, err
 		}

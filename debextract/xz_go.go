@@ -2,6 +2,7 @@ package debextract
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -32,7 +33,7 @@ type goXZReader struct {
 
 func (g *goXZReader) Read(p []byte) (int, error) {
 	n, err := g.z.Read(p)
-	if err == io.EOF && !g.tail.endsWithFooter() {
+	if errors.Is(err, io.EOF) && !g.tail.endsWithFooter() {
 		err = fmt.Errorf("xz: truncated input: no stream footer at the end: %w", io.ErrUnexpectedEOF)
 	}
 	return n, err

@@ -552,7 +552,7 @@ func decompressParse(name string, data []byte, size int, root, suite string) (*I
 	for range progress {
 	}
 	switch {
-	case derr != nil && derr != errStopped:
+	case derr != nil && !errors.Is(derr, errStopped):
 		return nil, derr
 	case perr != nil:
 		return nil, perr

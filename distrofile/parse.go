@@ -1,6 +1,7 @@
 package distrofile
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -61,10 +62,7 @@ func Parse(dt []byte, buildArgs map[string]string) (*Distrofile, error) {
 // parserError keeps the Dockerfile parser's own line information.
 func parserError(err error) error {
 	var le *parser.LocationError
-	if e, ok := err.(*parser.LocationError); ok {
-		le = e
-	}
-	if le == nil {
+	if !errors.As(err, &le) {
 		return err
 	}
 	var rs []parser.Range

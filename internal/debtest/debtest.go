@@ -18,6 +18,7 @@ import (
 	"compress/gzip"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -235,7 +236,7 @@ func Tar(entries []Entry) ([]byte, error) {
 			if e.Size != 0 && int64(len(body)) > e.Size {
 				body = body[:e.Size]
 			}
-			if _, err := tw.Write(body); err != nil && err != tar.ErrWriteTooLong {
+			if _, err := tw.Write(body); err != nil && !errors.Is(err, tar.ErrWriteTooLong) {
 				return nil, fmt.Errorf("%s: %w", e.Name, err)
 			}
 		}
