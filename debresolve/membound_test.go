@@ -86,7 +86,6 @@ func TestPeakHeapGeneratedIndex(t *testing.T) {
 		Packages: map[string]string{"main/amd64": string(text)}, NoSupportForArchitectureAll: true}); err != nil {
 		t.Fatal(err)
 	}
-	text = nil
 	fetch := debresolve.FetcherFunc(func(ctx context.Context, req debresolve.FetchRequest) ([]byte, error) {
 		p := strings.TrimPrefix(req.URL, "http://archive.invalid/")
 		if b, ok := a.Get(p); ok {

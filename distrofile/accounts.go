@@ -154,7 +154,7 @@ func (a *Accounts) owner(spec string) (int, int, error) {
 		return 0, 0, nil
 	}
 	us, gs, hasGroup := strings.Cut(spec, ":")
-	uid, gid := -1, -1
+	var uid, gid int
 	if n, err := strconv.Atoi(us); err == nil && n >= 0 {
 		uid = n
 		if u := a.userByID(n); u != nil {
