@@ -26,8 +26,6 @@ type solveStatus struct {
 	} `json:"logs"`
 }
 
-type interval struct{ start, end time.Time }
-
 type vertex struct {
 	name      string
 	cached    bool
