@@ -91,7 +91,8 @@ func (e *engine) run(ctx context.Context, sc script, data []byte, args []string,
 		return 0, err
 	}
 	err = r.Run(ctx, file)
-	if status, ok := interp.IsExitStatus(err); ok {
+	if es, ok := errors.AsType[interp.ExitStatus](err); ok {
+		status := uint8(es)
 		if status != 0 {
 			e.warnf(sc.pkg, "%s exited with status %d: %s", sc.name, status, lastLine(stderr.String()))
 		}
@@ -281,7 +282,7 @@ func (e *engine) execHandler(sc script) interp.ExecHandlerFunc {
 		_, _ = hc.Stdout.Write(stdout.Bytes())
 		_, _ = hc.Stderr.Write(stderr.Bytes())
 		if status != 0 {
-			return interp.NewExitStatus(uint8(status))
+			return interp.ExitStatus(uint8(status))
 		}
 		return nil
 	}
@@ -337,9 +338,6 @@ func (e *engine) exec(c *call) int {
 func (e *engine) skipped(c *call) {
 	e.warnf(c.sc.pkg, "%s: did not run `%s`", c.sc.name, strings.Join(c.args, " "))
 }
-
-// errUsage is a stand-in's answer to arguments it does not understand.
-var errUsage = errors.New("usage")
 
 // subshellReturns rewrites "return" as "exit" in the functions whose body
 // is a subshell, f() ( … ): the interpreter does not know it is in a
