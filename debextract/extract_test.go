@@ -51,7 +51,7 @@ func newEnv(t *testing.T) env {
 // its mode.
 func (e env) checkOutputKinds(t *testing.T) {
 	t.Helper()
-	filepath.WalkDir(e.out, func(p string, d fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(e.out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1060,7 +1060,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for i := 0; i < 20; i++ {
 		for _, b := range inputs {
-			Extract(bytes.NewReader(b), t.TempDir(), Options{})
+			_, _ = Extract(bytes.NewReader(b), t.TempDir(), Options{})
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)

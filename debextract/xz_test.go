@@ -485,7 +485,7 @@ func xzCLI(data []byte, limit int) (out []byte, ok bool, err error) {
 	long := false
 	if n, _ := io.Copy(io.Discard, io.LimitReader(stdout, 1)); n > 0 {
 		long = true
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
 	}
 	err = cmd.Wait()
 	if long {

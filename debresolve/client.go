@@ -94,7 +94,7 @@ func (c *Client) FetchRelease(ctx context.Context, src Source) (*Release, error)
 	if src.Keyring == nil && c.Keyring == nil && !src.Insecure {
 		// Parse the built-in keyring (about 10 ms) while InRelease is
 		// fetched: it is on the path of every resolution.
-		go DebianKeyring()
+		go func() { _, _ = DebianKeyring() }() // its error is the next call's to report
 	}
 	data, err := c.Fetcher.Fetch(ctx, FetchRequest{URL: u, Size: -1, Name: "InRelease " + src.Suite})
 	if err != nil {

@@ -43,14 +43,14 @@ func compressIndex(t *testing.T, name, text string) []byte {
 	switch {
 	case strings.HasSuffix(name, ".gz"):
 		w := gzip.NewWriter(&buf)
-		w.Write([]byte(text))
+		_, _ = w.Write([]byte(text))
 		w.Close()
 	case strings.HasSuffix(name, ".xz"):
 		w, err := xz.NewWriter(&buf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write([]byte(text))
+		_, _ = w.Write([]byte(text))
 		w.Close()
 	}
 	return buf.Bytes()

@@ -392,7 +392,7 @@ func (l *Lock) Marshal() []byte {
 		var w bytes.Buffer
 		enc := json.NewEncoder(&w)
 		enc.SetEscapeHTML(false)
-		enc.Encode(v) // the lock's types always encode
+		_ = enc.Encode(v) // the lock's types always encode
 		return strings.TrimSuffix(w.String(), "\n")
 	}
 	comma := func(i, n int) string {

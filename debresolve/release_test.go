@@ -154,7 +154,7 @@ func TestVerifyInRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write([]byte(releaseBody))
+		_, _ = w.Write([]byte(releaseBody))
 		w.Close()
 		if _, signer, err := debresolve.VerifyInRelease(buf.Bytes(), keyring(t, good), now); err != nil || !strings.Contains(signer, "good") {
 			t.Fatalf("multi-signed: signer %q, err %v", signer, err)
@@ -178,7 +178,7 @@ func TestVerifyInRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write([]byte(releaseBody))
+		_, _ = w.Write([]byte(releaseBody))
 		w.Close()
 		if _, _, err := debresolve.VerifyInRelease(buf.Bytes(), keyring(t, expired), now); err == nil || !strings.Contains(err.Error(), "expired") {
 			t.Fatalf("expired key alone: err = %v, want key expired", err)

@@ -166,7 +166,7 @@ func fidelityOfSet(t *testing.T, e env, roots fidelity.AptRoots, base *fidelity.
 		}
 		r := fidelity.Compare(set.name(), arch, effs, image, fidelity.ArchRenamer(arch))
 		var b bytes.Buffer
-		fidelity.WriteDetails(&b, r, false)
+		_ = fidelity.WriteDetails(&b, r, false)
 		t.Logf("\n%s", b.String())
 		reports = append(reports, r)
 	}

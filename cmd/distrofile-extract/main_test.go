@@ -430,7 +430,7 @@ func TestCACertificates(t *testing.T) {
 	// Deterministic: same names, modes and times in both outputs.
 	walk := func(out string) string {
 		var b strings.Builder
-		filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
+		_ = filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -83,7 +83,7 @@ func (f *httpFetcher) once(ctx context.Context, req debresolve.FetchRequest) (bo
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		retry := resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 		return nil, retry, fmt.Errorf("GET %s: HTTP %s", req.URL, resp.Status)
 	}

@@ -220,7 +220,7 @@ func (a *Archive) AddSuite(s Suite) error {
 		case "gz":
 			var buf bytes.Buffer
 			w := gzip.NewWriter(&buf)
-			w.Write(plain)
+			_, _ = w.Write(plain)
 			w.Close()
 			comp2, name = buf.Bytes(), "Packages.gz"
 		case "xz":
@@ -229,7 +229,7 @@ func (a *Archive) AddSuite(s Suite) error {
 			if err != nil {
 				return err
 			}
-			w.Write(plain)
+			_, _ = w.Write(plain)
 			w.Close()
 			comp2, name = buf.Bytes(), "Packages.xz"
 		case "none":

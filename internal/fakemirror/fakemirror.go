@@ -601,7 +601,7 @@ func (s *Server) addSuite(su Suite, other *openpgp.Entity) error {
 			dir := comp + "/binary-" + arch + "/"
 			var gz bytes.Buffer
 			zw := gzip.NewWriter(&gz)
-			zw.Write(plain)
+			_, _ = zw.Write(plain)
 			if err := zw.Close(); err != nil {
 				return err
 			}
@@ -610,7 +610,7 @@ func (s *Server) addSuite(su Suite, other *openpgp.Entity) error {
 			if err != nil {
 				return err
 			}
-			xw.Write(plain)
+			_, _ = xw.Write(plain)
 			if err := xw.Close(); err != nil {
 				return err
 			}

@@ -70,7 +70,7 @@ func fakeTar(t *testing.T, files map[string]string) *Tree {
 			t.Fatal(err)
 		}
 		if h.Typeflag == tar.TypeReg {
-			w.Write([]byte(content))
+			_, _ = w.Write([]byte(content))
 		}
 	}
 	w.Close()

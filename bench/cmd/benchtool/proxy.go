@@ -108,7 +108,7 @@ func (p *proxy) tunnel(w http.ResponseWriter, r *http.Request) {
 		src.Close()
 		close(done)
 	}()
-	io.Copy(dst, src)
+	_, _ = io.Copy(dst, src)
 	dst.Close()
 	<-done
 	p.record("CONNECT", "https://"+r.Host, 200, down.Load())

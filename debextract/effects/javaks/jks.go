@@ -64,7 +64,7 @@ func writeEntry(b *bytes.Buffer, e Entry) error {
 	if err := writeUTF(b, e.Alias); err != nil {
 		return err
 	}
-	binary.Write(b, binary.BigEndian, e.Created.UnixMilli())
+	_ = binary.Write(b, binary.BigEndian, e.Created.UnixMilli())
 	if err := writeUTF(b, certTypeX509); err != nil {
 		return err
 	}
