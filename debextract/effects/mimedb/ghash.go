@@ -91,9 +91,6 @@ func (t *strTable[V]) insert(key string, v V) {
 	t.maybeResize()
 }
 
-// len is g_hash_table_size.
-func (t *strTable[V]) len() int { return t.nnodes }
-
 // each is g_hash_table_foreach: fn may replace the value of the key it
 // is given (set), as write_strings does.
 func (t *strTable[V]) each(fn func(key string, v V)) {

@@ -118,7 +118,7 @@ func parseXML(data []byte) (*document, error) {
 	var cur *node
 	for {
 		tok, err := d.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
