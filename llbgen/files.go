@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distrofile/distrofile/debarch"
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debextract/helperargs"
 	"github.com/distrofile/distrofile/imagespec"
@@ -40,11 +41,11 @@ func Generated(fs []imagespec.File) []File {
 }
 
 // usrMergeLinks returns the top-level links of a merged-/usr root for arch,
-// as Debian's base-files makes them.
+// as Debian's base-files makes them: /lib64 too where the dynamic loader
+// is there.
 func usrMergeLinks(arch string) []imagespec.File {
 	dirs := []string{"bin", "sbin", "lib"}
-	switch arch {
-	case "amd64", "ppc64el", "loong64", "mips64el":
+	if a, ok := debarch.Lookup(arch); ok && a.LoaderDir() == "/lib64" {
 		dirs = append(dirs, "lib64")
 	}
 	var out []imagespec.File

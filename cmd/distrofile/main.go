@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distrofile/distrofile/debarch"
 	"github.com/distrofile/distrofile/debresolve"
 )
 
@@ -119,21 +120,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// debianArch maps GOARCH to the Debian architecture name.
+// debianArch maps GOARCH to the Debian architecture name; a GOARCH
+// Debian has no architecture for is returned as it is.
 func debianArch(goarch string) string {
-	switch goarch {
-	case "arm":
-		return "armhf"
-	case "386":
-		return "i386"
-	case "ppc64le":
-		return "ppc64el"
-	case "mips64le":
-		return "mips64el"
-	case "mipsle":
-		return "mipsel"
-	case "loong64":
-		return "loong64"
+	if a, ok := debarch.FromGOARCH(goarch); ok {
+		return a.Name
 	}
 	return goarch
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/distrofile/distrofile/debarch"
 	"pault.ag/go/debian/version"
 )
 
@@ -1095,18 +1096,13 @@ func mountpoint(c *call) int {
 	return 1
 }
 
-// unameMachines are uname -m's answers for Debian's architectures.
-var unameMachines = map[string]string{
-	"amd64": "x86_64", "arm64": "aarch64", "armhf": "armv7l", "armel": "armv5tel", "i386": "i686",
-	"ppc64el": "ppc64le", "s390x": "s390x", "riscv64": "riscv64", "mips64el": "mips64", "loong64": "loongarch64",
-}
-
 // unameCmd answers uname for the image's architecture.
 func unameCmd(c *call) int {
 	f := parseFlags(c.args[1:], "")
 	switch {
 	case f.has('m', "machine"):
-		fmt.Fprintln(c.stdout, unameMachines[c.e.opt.Arch])
+		a, _ := debarch.Lookup(c.e.opt.Arch)
+		fmt.Fprintln(c.stdout, a.Uname)
 	case f.has('r', "kernel-release"):
 		fmt.Fprintln(c.stdout, "6.12.0")
 	default:

@@ -3,6 +3,8 @@ package fidelity
 import (
 	"path"
 	"strings"
+
+	"github.com/distrofile/distrofile/debarch"
 )
 
 // usrMerged are the top-level directories that are links into /usr on a
@@ -50,38 +52,16 @@ type Renamer func(string) string
 // /usr/lib/aarch64-linux-gnu/…, /usr/lib/jvm/java-21-openjdk-amd64 becomes
 // …-arm64, and the dynamic loader's name is mapped too.
 func ArchRenamer(arch string) Renamer {
-	triplet, ok := triplets[arch]
+	a, ok := debarch.Lookup(arch)
+	amd64, _ := debarch.Lookup("amd64")
 	if !ok || arch == "amd64" {
 		return nil
 	}
 	r := strings.NewReplacer(
-		"x86_64-linux-gnu", triplet,
-		"ld-linux-x86-64.so.2", loaders[arch],
+		amd64.Triplet, a.Triplet,
+		amd64.Loader(), a.Loader(),
 		"-amd64", "-"+arch,
 		"_amd64", "_"+arch,
 	)
 	return r.Replace
-}
-
-// triplets are the multiarch triplets of the architectures the oracle
-// compares.
-var triplets = map[string]string{
-	"amd64":   "x86_64-linux-gnu",
-	"arm64":   "aarch64-linux-gnu",
-	"armhf":   "arm-linux-gnueabihf",
-	"ppc64el": "powerpc64le-linux-gnu",
-	"s390x":   "s390x-linux-gnu",
-	"riscv64": "riscv64-linux-gnu",
-	"i386":    "i386-linux-gnu",
-}
-
-// loaders are the dynamic loaders' base names, per architecture.
-var loaders = map[string]string{
-	"amd64":   "ld-linux-x86-64.so.2",
-	"arm64":   "ld-linux-aarch64.so.1",
-	"armhf":   "ld-linux-armhf.so.3",
-	"ppc64el": "ld64.so.2",
-	"s390x":   "ld64.so.1",
-	"riscv64": "ld-linux-riscv64-lp64d.so.1",
-	"i386":    "ld-linux.so.2",
 }

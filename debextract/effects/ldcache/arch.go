@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+
+	"github.com/distrofile/distrofile/debarch"
 )
 
 // Cache flags (sysdeps/generic/ldconfig.h): the low byte is the library
@@ -65,18 +67,29 @@ type byteOrder interface {
 }
 
 // arches are Debian's release architectures of trixie, plus mips64el
-// (bookworm's) and loong64 (ports), with glibc's ABI for each.
+// (bookworm's) and loong64 (ports), with glibc's ABI for each; their
+// triplets come from debarch.
 var arches = []arch{
-	{"amd64", "x86_64-linux-gnu", binary.LittleEndian, 8, true, famX86, flagX8664Lib64 | flagELFLibc6},
-	{"arm64", "aarch64-linux-gnu", binary.LittleEndian, 8, false, famARM, flagAArch64Lib64 | flagELFLibc6},
-	{"armel", "arm-linux-gnueabi", binary.LittleEndian, 4, false, famARM, flagARMLibSF | flagELFLibc6},
-	{"armhf", "arm-linux-gnueabihf", binary.LittleEndian, 4, false, famARM, flagARMLibHF | flagELFLibc6},
-	{"i386", "i386-linux-gnu", binary.LittleEndian, 4, true, famX86, flagELFLibc6},
-	{"loong64", "loongarch64-linux-gnu", binary.LittleEndian, 8, true, famLoongArch, flagLArchFloatDouble | flagELFLibc6},
-	{"mips64el", "mips64el-linux-gnuabi64", binary.LittleEndian, 8, true, famMIPS, flagMIPS64LibN64 | flagELFLibc6},
-	{"ppc64el", "powerpc64le-linux-gnu", binary.LittleEndian, 8, false, famPowerPC, flagPowerPCLib64 | flagELFLibc6},
-	{"riscv64", "riscv64-linux-gnu", binary.LittleEndian, 8, false, famRISCV, flagRISCVFloatDouble | flagELFLibc6},
-	{"s390x", "s390x-linux-gnu", binary.BigEndian, 8, false, famS390, flagS390Lib64 | flagELFLibc6},
+	abi("amd64", binary.LittleEndian, 8, true, famX86, flagX8664Lib64|flagELFLibc6),
+	abi("arm64", binary.LittleEndian, 8, false, famARM, flagAArch64Lib64|flagELFLibc6),
+	abi("armel", binary.LittleEndian, 4, false, famARM, flagARMLibSF|flagELFLibc6),
+	abi("armhf", binary.LittleEndian, 4, false, famARM, flagARMLibHF|flagELFLibc6),
+	abi("i386", binary.LittleEndian, 4, true, famX86, flagELFLibc6),
+	abi("loong64", binary.LittleEndian, 8, true, famLoongArch, flagLArchFloatDouble|flagELFLibc6),
+	abi("mips64el", binary.LittleEndian, 8, true, famMIPS, flagMIPS64LibN64|flagELFLibc6),
+	abi("ppc64el", binary.LittleEndian, 8, false, famPowerPC, flagPowerPCLib64|flagELFLibc6),
+	abi("riscv64", binary.LittleEndian, 8, false, famRISCV, flagRISCVFloatDouble|flagELFLibc6),
+	abi("s390x", binary.BigEndian, 8, false, famS390, flagS390Lib64|flagELFLibc6),
+}
+
+// abi returns the arch of the Debian architecture name, with the
+// multiarch triplet of debarch's table.
+func abi(name string, order byteOrder, long int, signedChar bool, fam family, native int32) arch {
+	a, ok := debarch.Lookup(name)
+	if !ok {
+		panic("ldcache: " + name + " is not in debarch's table")
+	}
+	return arch{name, a.Triplet, order, long, signedChar, fam, native}
 }
 
 // Arches returns the Debian architecture names Build knows, sorted.
