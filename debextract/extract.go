@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debextract/cacerts"
+	"github.com/distrofile/distrofile/usrmerge"
 )
 
 // Default limits, used when the corresponding Options field is zero.
@@ -193,11 +194,6 @@ func quote(s string) string {
 
 // packageName is the syntax of a Debian package name (Debian Policy 5.6.1).
 var packageName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-
-// mergedDirs are the top-level directories that UsrMerge moves to /usr.
-var mergedDirs = map[string]bool{
-	"bin": true, "sbin": true, "lib": true, "lib32": true, "lib64": true, "libx32": true,
-}
 
 // Extract reads a .deb from r, as a stream, and writes its data tree
 // beneath outDir, which must exist and should be empty. See the package
@@ -613,14 +609,10 @@ func entryPath(name string) (string, error) {
 // usrMerge applies Options.UsrMerge to p; drop is set for the directory
 // entries of the merged top-level directories themselves.
 func usrMerge(p string, dir bool) (q string, drop bool) {
-	first, _, nested := strings.Cut(p, "/")
-	if !mergedDirs[first] {
-		return p, false
-	}
-	if !nested {
+	if usrmerge.IsDir(p) {
 		return p, dir
 	}
-	return "usr/" + p, false
+	return usrmerge.Path(p), false
 }
 
 func (x *extractor) meta(h *tar.Header) (meta, error) {

@@ -1,14 +1,9 @@
 package llbgen
 
-import "strings"
+import "github.com/distrofile/distrofile/usrmerge"
 
 // MergedPath maps /bin/x, /sbin/x and /lib*/x to their /usr location, for
 // roots where those directories are links into /usr.
-func MergedPath(p string) string {
-	for _, d := range []string{"/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"} {
-		if strings.HasPrefix(p, d) {
-			return "/usr" + p
-		}
-	}
-	return p
-}
+//
+// Deprecated: use usrmerge.Path, which it calls.
+func MergedPath(p string) string { return usrmerge.Path(p) }

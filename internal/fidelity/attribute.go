@@ -6,6 +6,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/distrofile/distrofile/usrmerge"
 )
 
 // Origin names where an effect comes from: the package, the mechanism (one
@@ -433,10 +435,8 @@ func matcher(needle string, mode matchMode) *regexp.Regexp {
 func search(scripts []script, needle string, mode matchMode) (Origin, bool) {
 	needles := []string{needle}
 	if mode != word {
-		for _, d := range usrMerged {
-			if rest, ok := strings.CutPrefix(needle, "/usr"+d+"/"); ok {
-				needles = append(needles, d+"/"+rest)
-			}
+		if old, ok := usrmerge.Unmerged(needle); ok {
+			needles = append(needles, old)
 		}
 	}
 	var first *Origin

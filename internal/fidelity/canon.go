@@ -5,26 +5,19 @@ import (
 	"strings"
 
 	"github.com/distrofile/distrofile/debarch"
+	"github.com/distrofile/distrofile/usrmerge"
 )
 
-// usrMerged are the top-level directories that are links into /usr on a
-// merged-/usr system (Debian trixie and later): dpkg's file lists still
-// name /bin/sh, while the file is /usr/bin/sh.
-var usrMerged = []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/libo32"}
-
-// Canon returns p as it is stored on a merged-/usr system when merged is
-// true: /bin/x is /usr/bin/x. The links themselves (/bin) stay as they are.
+// Canon returns p, clean and absolute, as it is stored on a merged-/usr
+// system when merged is true (Debian trixie and later: dpkg's file lists
+// still name /bin/sh, while the file is /usr/bin/sh; see usrmerge.Path).
+// The links themselves (/bin) stay as they are.
 func Canon(p string, merged bool) string {
 	p = path.Clean("/" + p)
 	if !merged {
 		return p
 	}
-	for _, d := range usrMerged {
-		if strings.HasPrefix(p, d+"/") {
-			return "/usr" + p
-		}
-	}
-	return p
+	return usrmerge.Path(p)
 }
 
 // ResolveTarget returns the absolute, clean and canonical path a symlink at
