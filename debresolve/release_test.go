@@ -243,6 +243,11 @@ func TestDefaultSources(t *testing.T) {
 			"http://snap.invalid/archive/debian/20260818T205150Z trixie-updates main",
 			"http://snap.invalid/archive/debian-security/20260818T205150Z trixie-security main"}, ""},
 		{"debian", "sid", "http://m.invalid/debian", "", []string{"http://m.invalid/debian sid main"}, ""},
+		{"debian", "stable", "http://m.invalid/debian", "", []string{
+			"http://m.invalid/debian stable main", "http://m.invalid/debian stable-updates main", "http://m.invalid/debian-security stable-security main"}, ""},
+		{"debian", "buster", "http://m.invalid/debian", "", []string{
+			"http://m.invalid/debian buster main", "http://m.invalid/debian buster-updates main", "http://m.invalid/debian-security buster/updates main"}, ""},
+		{"debian", "rc-buggy", "http://m.invalid/debian", "", []string{"http://m.invalid/debian rc-buggy main"}, ""},
 		{"debian", "unstable", "http://m.invalid/mirror", "", []string{"http://m.invalid/mirror unstable main"}, ""},
 		{"debian", "experimental", "http://m.invalid/debian", "", []string{"http://m.invalid/debian experimental main"}, ""},
 		{"ubuntu", "noble", "http://m.invalid/ubuntu", "", []string{

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/distrofile/distrofile/debsuite"
 )
 
 // Source is one APT source: an archive root, a suite and its components, as in
@@ -39,7 +40,8 @@ var snapshotStamp = regexp.MustCompile(`^[0-9]{8}(T[0-9]{6}Z)?$`)
 
 // DefaultSources returns the sources a stage `FROM <distro>:<suite>` gets.
 //
-// For debian: <suite> and <suite>-updates on mirror, and <suite>-security on
+// For debian, the suites debsuite.Pockets names: <suite> and <suite>-updates
+// on mirror, and <suite>-security (buster/updates for buster) on
 // securityMirror. When securityMirror is empty it is derived from mirror by
 // replacing a final path element "debian" with "debian-security" (also inside
 // a snapshot URL ending in .../debian/<timestamp>); if that is not possible an
@@ -65,9 +67,13 @@ func DefaultSources(distro, suite, mirror, securityMirror string) ([]Source, err
 	src := func(u, s string) Source { return Source{URL: u, Suite: s, Components: main} }
 	switch distro {
 	case "debian":
-		switch suite {
-		case "sid", "unstable", "experimental", "rc-buggy":
-			return []Source{src(mirror, suite)}, nil
+		archive, security := debsuite.Pockets(suite)
+		var out []Source
+		for _, s := range archive {
+			out = append(out, src(mirror, s))
+		}
+		if security == "" {
+			return out, nil
 		}
 		sec := strings.TrimRight(strings.TrimSpace(securityMirror), "/")
 		if sec == "" {
@@ -78,7 +84,7 @@ func DefaultSources(distro, suite, mirror, securityMirror string) ([]Source, err
 		} else if err := checkArchiveURL(sec); err != nil {
 			return nil, err
 		}
-		return []Source{src(mirror, suite), src(mirror, suite+"-updates"), src(sec, suite+"-security")}, nil
+		return append(out, src(sec, security)), nil
 	case "ubuntu":
 		kr, err := UbuntuKeyring()
 		if err != nil {

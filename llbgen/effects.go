@@ -5,21 +5,33 @@ import (
 	"os"
 	"strings"
 
+	"github.com/distrofile/distrofile/debsuite"
 	"github.com/distrofile/distrofile/imagespec"
 )
 
 // Distro describes the archive a stage installs from, for the files that
 // maintainer scripts or base-files would provide.
 type Distro struct {
-	// ID is "debian" or "ubuntu"; Codename the suite's codename ("trixie").
+	// ID is "debian" or "ubuntu"; Codename the suite's codename ("trixie")
+	// or, for debian, an alias debsuite knows ("stable"), which stands for
+	// its codename.
 	ID, Codename string
 }
 
-// debianMajor maps codenames to release numbers. The point release is not
-// used: a build from a lockfile, which reads no InRelease, must give the
-// same files as one that does.
-var debianMajor = map[string]string{
-	"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14", "duke": "15",
+// debian returns d with a Debian alias replaced by its codename, and the
+// release number of the codename, "" when debsuite has none (or d is not
+// Debian). The point release is not used: a build from a lockfile, which
+// reads no InRelease, must give the same files as one that does.
+func (d Distro) debian() (Distro, string) {
+	if d.ID != "debian" {
+		return d, ""
+	}
+	s, ok := debsuite.Lookup(d.Codename)
+	if !ok {
+		return d, ""
+	}
+	d.Codename = s.Codename
+	return d, s.Version
 }
 
 // ScriptEffects returns what base-files and its postinst give every Debian
@@ -42,7 +54,7 @@ func ScriptEffects(installed map[string]bool, d Distro) []imagespec.File {
 			imagespec.File{Kind: imagespec.KindFile, Path: "/usr/lib/os-release", Mode: 0o644, Content: []byte(osRelease(d))},
 			imagespec.File{Kind: imagespec.KindSymlink, Path: "/etc/os-release", Target: "../usr/lib/os-release"},
 		)
-		if v := debianMajor[d.Codename]; d.ID == "debian" && v != "" {
+		if _, v := d.debian(); v != "" {
 			fs = append(fs, imagespec.File{Kind: imagespec.KindFile, Path: "/etc/debian_version", Mode: 0o644, Content: []byte(v + "\n")})
 		}
 	}
@@ -55,10 +67,7 @@ func osRelease(d Distro) string {
 	if name == "" {
 		name = d.ID
 	}
-	major := ""
-	if d.ID == "debian" {
-		major = debianMajor[d.Codename]
-	}
+	d, major := d.debian()
 	var b strings.Builder
 	fmt.Fprintf(&b, "PRETTY_NAME=\"Distrofile (%s %s)\"\n", name, strings.TrimSpace(major+" ("+d.Codename+")"))
 	fmt.Fprintf(&b, "NAME=%q\n", name)

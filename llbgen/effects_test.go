@@ -53,3 +53,42 @@ func TestNsswitchAsLibcBinShipsIt(t *testing.T) {
 		t.Errorf("nsswitch.conf:\n%s", nsswitch)
 	}
 }
+
+func TestScriptEffectsByAlias(t *testing.T) {
+	files := func(d Distro) map[string]string {
+		m := map[string]string{}
+		for _, f := range ScriptEffects(nil, d) {
+			m[f.Path] = string(f.Content) + f.Target
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		alias, codename, version string
+	}{
+		{"oldoldstable", "bullseye", "11"},
+		{"oldstable", "bookworm", "12"},
+		{"stable", "trixie", "13"},
+		{"testing", "forky", "14"},
+		{"unstable", "sid", ""},
+	} {
+		byAlias, byCodename := files(Distro{ID: "debian", Codename: tc.alias}), files(Distro{ID: "debian", Codename: tc.codename})
+		if len(byAlias) != len(byCodename) {
+			t.Errorf("%s: %d files, %s: %d", tc.alias, len(byAlias), tc.codename, len(byCodename))
+		}
+		for p, c := range byCodename {
+			if byAlias[p] != c {
+				t.Errorf("%s: %s = %q, %s's %q", tc.alias, p, byAlias[p], tc.codename, c)
+			}
+		}
+		if v := byAlias["/etc/debian_version"]; tc.version != "" && v != tc.version+"\n" || tc.version == "" && v != "" {
+			t.Errorf("%s: /etc/debian_version = %q, want %q", tc.alias, v, tc.version)
+		}
+		if osr := byAlias["/usr/lib/os-release"]; !strings.Contains(osr, "VERSION_CODENAME="+tc.codename+"\n") {
+			t.Errorf("%s: os-release:\n%s", tc.alias, osr)
+		}
+	}
+	// Other distributions' suites are not Debian's.
+	if osr := files(Distro{ID: "ubuntu", Codename: "stable"})["/usr/lib/os-release"]; !strings.Contains(osr, "VERSION_CODENAME=stable\n") || strings.Contains(osr, "VERSION_ID") {
+		t.Errorf("ubuntu: os-release:\n%s", osr)
+	}
+}
