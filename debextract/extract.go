@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debextract/cacerts"
+	"github.com/distrofile/distrofile/internal/deb822"
 	"github.com/distrofile/distrofile/usrmerge"
 )
 
@@ -560,25 +561,22 @@ func (x *extractor) parseControl(member string) error {
 	fields := map[string]*string{
 		"package": &x.res.Package, "version": &x.res.Version, "architecture": &x.res.Architecture,
 	}
+	// Lines that are no field are passed over, as they always were.
 	started := false
-	for _, line := range strings.Split(string(x.res.Control), "\n") {
-		if strings.TrimSpace(line) == "" {
+scan:
+	for s := deb822.NewScanner(string(x.res.Control)); s.Scan(); {
+		switch s.Kind() {
+		case deb822.End:
 			if started {
-				break
+				break scan
 			}
 			continue
+		case deb822.Field:
+			if dst, ok := fields[strings.ToLower(strings.TrimSpace(s.Name()))]; ok {
+				*dst = s.Value()
+			}
 		}
 		started = true
-		if line[0] == ' ' || line[0] == '\t' || line[0] == '#' {
-			continue
-		}
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		if dst, ok := fields[strings.ToLower(strings.TrimSpace(k))]; ok {
-			*dst = strings.TrimSpace(v)
-		}
 	}
 	if !packageName.MatchString(x.res.Package) {
 		return &Error{Member: member, Entry: "./control", Err: fmt.Errorf("%w: bad or missing Package field %q", ErrFormat, x.res.Package)}

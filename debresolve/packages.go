@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/distrofile/distrofile/internal/deb822"
 	"pault.ag/go/debian/dependency"
 	"pault.ag/go/debian/version"
 )
@@ -396,20 +397,6 @@ func parseInt(s string) (int64, bool) {
 	return n, true
 }
 
-func trimSpace(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 {
-		c := s[len(s)-1]
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			break
-		}
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 // parseIndexString is the stanza scanner. Field values are substrings of data
 // (no per-field allocation); data is retained by the returned index.
 func parseIndexString(data, archiveURL, suite string) (*Index, error) {
@@ -426,10 +413,6 @@ var errIncomplete = errors.New("index incomplete")
 // -1 when the rest will not come (parseIndex then returns errIncomplete).
 // The Packages fields of the result are substrings of data.
 func parseIndex(data string, more func() int, archiveURL, suite string) (*Index, error) {
-	avail := len(data)
-	if more != nil {
-		avail = 0
-	}
 	est := len(data)/800 + 16
 	x := &Index{
 		Packages: make([]*Package, 0, est),
@@ -440,7 +423,6 @@ func parseIndex(data string, more func() int, archiveURL, suite string) (*Index,
 		cur      *Package
 		curStart int    // line number where cur started
 		field    int    // id of the field being continued
-		valStart int    // offset of that field's value in data
 		lineNo   int    // 1-based number of the current line
 		prefix   string // archiveURL + "/"
 	)
@@ -484,8 +466,8 @@ func parseIndex(data string, more func() int, archiveURL, suite string) (*Index,
 			p.Essential = v == "yes"
 		case fSource:
 			if i := strings.IndexByte(v, '('); i >= 0 {
-				p.Source = trimSpace(v[:i])
-				p.SourceVersion = strings.TrimSuffix(trimSpace(v[i+1:]), ")")
+				p.Source = strings.TrimSpace(v[:i])
+				p.SourceVersion = strings.TrimSuffix(strings.TrimSpace(v[i+1:]), ")")
 			} else {
 				p.Source = v
 			}
@@ -517,59 +499,31 @@ func parseIndex(data string, more func() int, archiveURL, suite string) (*Index,
 		return nil
 	}
 
-	pos := 0
-	for pos < len(data) {
-		lineNo++
-		end := strings.IndexByte(data[pos:avail], '\n')
-		for end < 0 && avail < len(data) {
-			from := avail
-			if avail = more(); avail < 0 {
-				return nil, errIncomplete
-			}
-			if end = strings.IndexByte(data[from:avail], '\n'); end >= 0 {
-				end += from - pos
-			}
-		}
-		var next int
-		if end < 0 {
-			end = len(data)
-			next = len(data)
-		} else {
-			end += pos
-			next = end + 1
-		}
-		line := data[pos:end]
-		start := pos
-		pos = next
-
-		c := byte(0)
-		if len(line) > 0 {
-			c = line[0]
-		}
-		switch {
-		case len(line) == 0 || line == "\r" || ((c == ' ' || c == '\t') && trimSpace(line) == ""):
-			// Blank line: stanza separator.
+	sc := deb822.NewStreamScanner(data, more)
+	if more == nil {
+		sc = deb822.NewScanner(data)
+	}
+	for sc.Scan() {
+		lineNo = sc.Line()
+		switch sc.Kind() {
+		case deb822.End:
 			if err := finish(); err != nil {
 				return nil, err
 			}
-		case c == ' ' || c == '\t':
-			// Continuation line: extend the current field if we keep it.
+		case deb822.Continuation:
+			// Extend the current field if we keep it. Only relationship
+			// fields may be folded; continuation lines of other fields
+			// are ignored.
 			if field != fNone && cur != nil {
-				// Only relationship fields may be folded; continuation
-				// lines of other fields are ignored.
 				if field == fProvides || field == fDepends || field == fPreDepends || field == fConflicts || field == fBreaks {
-					if err := setField(cur, field, trimSpace(data[valStart:end])); err != nil {
+					if err := setField(cur, field, sc.Value()); err != nil {
 						return nil, err
 					}
 				}
 			}
-		case c == '#':
-			// Comment.
-		default:
-			colon := strings.IndexByte(line, ':')
-			if colon <= 0 {
-				return nil, fmt.Errorf("Packages line %d: expected \"Field: value\", got %q", lineNo, truncate(line, 60))
-			}
+		case deb822.Malformed:
+			return nil, fmt.Errorf("Packages line %d: expected \"Field: value\", got %q", lineNo, truncate(sc.Text(), 60))
+		case deb822.Field:
 			if cur == nil {
 				if len(chunk) == 0 {
 					chunk = make([]Package, 1024)
@@ -578,19 +532,16 @@ func parseIndex(data string, more func() int, archiveURL, suite string) (*Index,
 				chunk = chunk[1:]
 				curStart = lineNo
 			}
-			field = fieldID(line[:colon])
-			if field == fNone {
+			if field = fieldID(sc.Name()); field == fNone {
 				continue
 			}
-			vs := start + colon + 1
-			for vs < end && (data[vs] == ' ' || data[vs] == '\t') {
-				vs++
-			}
-			valStart = vs
-			if err := setField(cur, field, trimSpace(data[vs:end])); err != nil {
+			if err := setField(cur, field, sc.Value()); err != nil {
 				return nil, err
 			}
 		}
+	}
+	if sc.Err() != nil {
+		return nil, errIncomplete
 	}
 	if err := finish(); err != nil {
 		return nil, err

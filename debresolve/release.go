@@ -17,6 +17,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/distrofile/distrofile/internal/deb822"
 )
 
 // debianKeyring is Debian's archive keyring (debian-archive-keyring.gpg):
@@ -169,7 +170,7 @@ func parseReleaseDate(s string) (time.Time, error) {
 // ParseRelease parses the (already verified) body of a Release/InRelease
 // file: one deb822 paragraph.
 func ParseRelease(body []byte) (*Release, error) {
-	fields, err := parseParagraph(string(body))
+	fields, err := releaseFields(string(body))
 	if err != nil {
 		return nil, err
 	}
@@ -227,36 +228,19 @@ func isHex(s string) bool {
 	return err == nil
 }
 
-// parseParagraph parses one deb822 paragraph into lower-cased field names;
-// continuation lines are joined with "\n" (the first line's value kept).
-func parseParagraph(s string) (map[string]string, error) {
+// releaseFields returns the fields of a Release body by their lower-cased
+// names; a field of a later paragraph, which a Release does not have,
+// replaces one of an earlier.
+func releaseFields(body string) (map[string]string, error) {
+	paras, err := deb822.Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("Release %w", err)
+	}
 	fields := map[string]string{}
-	last := ""
-	for n, line := range strings.Split(s, "\n") {
-		line = strings.TrimRight(line, "\r")
-		if strings.TrimSpace(line) == "" {
-			if len(fields) > 0 {
-				// A second paragraph is not expected; stop at the first.
-				last = ""
-			}
-			continue
+	for _, p := range paras {
+		for _, f := range p.Fields {
+			fields[strings.ToLower(f.Name)] = f.Value
 		}
-		if line[0] == '#' {
-			continue
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if last == "" {
-				return nil, fmt.Errorf("Release line %d: continuation line without a field", n+1)
-			}
-			fields[last] += "\n" + strings.TrimSpace(line)
-			continue
-		}
-		i := strings.IndexByte(line, ':')
-		if i <= 0 {
-			return nil, fmt.Errorf("Release line %d: expected \"Field: value\", got %q", n+1, truncate(line, 60))
-		}
-		last = strings.ToLower(strings.TrimSpace(line[:i]))
-		fields[last] = strings.TrimSpace(line[i+1:])
 	}
 	return fields, nil
 }

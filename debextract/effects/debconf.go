@@ -1,10 +1,9 @@
 package effects
 
 import (
-	"bytes"
 	"fmt"
 
-	"pault.ag/go/debian/control"
+	"github.com/distrofile/distrofile/internal/deb822"
 )
 
 // confmodule is what a maintainer script gets when it sources debconf's
@@ -62,17 +61,12 @@ func newDebconf(pkgs []*pkgState) *debconf {
 		if !ok {
 			continue
 		}
-		r, err := control.NewParagraphReader(bytes.NewReader(t), nil)
-		if err != nil {
-			continue
-		}
-		for {
-			para, err := r.Next()
-			if err != nil || para == nil {
-				break
-			}
-			if name := para.Values["Template"]; name != "" {
-				d.defaults[name] = para.Values["Default"]
+		// The templates before a malformed line count, as debconf's
+		// reader would have read them.
+		paras, _ := deb822.Parse(string(t))
+		for _, para := range paras {
+			if name := para.Value("Template"); name != "" {
+				d.defaults[name] = para.Value("Default")
 			}
 		}
 	}

@@ -46,12 +46,7 @@ func (p *pkgState) format(f string) string {
 		case "version":
 			return p.version
 		}
-		for k, v := range p.para {
-			if strings.EqualFold(k, field) {
-				return v
-			}
-		}
-		return ""
+		return p.para.Value(field)
 	})
 }
 

@@ -1,7 +1,6 @@
 package effects
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debextract/imageroot"
-	"pault.ag/go/debian/control"
+	"github.com/distrofile/distrofile/internal/deb822"
 	"pault.ag/go/debian/dependency"
 )
 
@@ -60,7 +59,7 @@ func (r *Result) String() string {
 type pkgState struct {
 	name, version, arch string
 	ctl                 *debextract.ControlArchive
-	para                map[string]string
+	para                deb822.Paragraph
 	script              string // the maintainer script running
 }
 
@@ -197,17 +196,14 @@ func (e *engine) maintscript(ctx context.Context, p *pkgState, name string, args
 	return err
 }
 
-// paragraph reads the first deb822 paragraph of a control file.
-func paragraph(b []byte) map[string]string {
-	r, err := control.NewParagraphReader(bytes.NewReader(b), nil)
-	if err != nil {
-		return map[string]string{}
+// paragraph reads the first deb822 paragraph of a control file; none when
+// it is malformed.
+func paragraph(b []byte) deb822.Paragraph {
+	paras, _ := deb822.Parse(string(b))
+	if len(paras) == 0 {
+		return deb822.Paragraph{}
 	}
-	p, err := r.Next()
-	if err != nil || p == nil {
-		return map[string]string{}
-	}
-	return p.Values
+	return paras[0]
 }
 
 // configureOrder sorts pkgs so that a package comes after what it
@@ -216,7 +212,7 @@ func paragraph(b []byte) map[string]string {
 func configureOrder(pkgs []*pkgState, byName map[string]*pkgState) []*pkgState {
 	provides := map[string][]*pkgState{}
 	for _, p := range pkgs {
-		for _, name := range relationNames(p.para["Provides"]) {
+		for _, name := range relationNames(p.para.Value("Provides")) {
 			provides[name] = append(provides[name], p)
 		}
 	}
@@ -229,7 +225,7 @@ func configureOrder(pkgs []*pkgState, byName map[string]*pkgState) []*pkgState {
 		}
 		state[p] = 1
 		for _, field := range []string{"Pre-Depends", "Depends"} {
-			for _, name := range relationNames(p.para[field]) {
+			for _, name := range relationNames(p.para.Value(field)) {
 				if d, ok := byName[name]; ok {
 					visit(d)
 				}

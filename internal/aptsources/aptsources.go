@@ -7,8 +7,11 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/distrofile/distrofile/internal/deb822"
 )
 
 // Mirrors reads this machine's APT configuration: the first URI of the
@@ -38,21 +41,14 @@ func Mirrors() (mirror, security string) {
 		if err != nil {
 			continue
 		}
-		for _, stanza := range strings.Split(string(data), "\n\n") {
-			fields := map[string]string{}
-			for _, line := range strings.Split(stanza, "\n") {
-				if strings.HasPrefix(strings.TrimSpace(line), "#") {
-					continue
-				}
-				if k, v, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, " ") {
-					fields[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
-				}
-			}
-			if strings.EqualFold(fields["enabled"], "no") || !strings.Contains(" "+fields["types"]+" ", " deb ") {
+		// A file APT cannot read either is passed over.
+		paras, _ := deb822.Parse(string(data))
+		for _, p := range paras {
+			if strings.EqualFold(p.Value("Enabled"), "no") || !slices.Contains(strings.Fields(p.Value("Types")), "deb") {
 				continue
 			}
-			if uris := strings.Fields(fields["uris"]); len(uris) > 0 {
-				consider(uris[0], strings.Fields(fields["suites"]))
+			if uris := strings.Fields(p.Value("URIs")); len(uris) > 0 {
+				consider(uris[0], strings.Fields(p.Value("Suites")))
 			}
 		}
 	}

@@ -1,12 +1,12 @@
 package fidelity
 
 import (
-	"bufio"
-	"bytes"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/distrofile/distrofile/internal/deb822"
 )
 
 // infoDir is dpkg's per-package database.
@@ -104,17 +104,11 @@ func readMD5s(t *Tree) (map[string]md5Record, error) {
 // → conffile → md5 (conffiles marked obsolete or newconffile are skipped).
 func parseConffiles(b []byte) map[string]map[string]string {
 	out := map[string]map[string]string{}
-	pkg, in := "", false
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "Package: "):
-			pkg, in = strings.TrimPrefix(line, "Package: "), false
-		case line == "Conffiles:":
-			in = true
-		case in && strings.HasPrefix(line, " "):
+	// The paragraphs before a malformed line, if any, count.
+	paras, _ := deb822.Parse(string(b))
+	for _, p := range paras {
+		pkg := p.Value("Package")
+		for _, line := range strings.Split(p.Value("Conffiles"), "\n") {
 			f := strings.Fields(line)
 			if len(f) == 2 && len(f[1]) == 32 {
 				if out[pkg] == nil {
@@ -122,8 +116,6 @@ func parseConffiles(b []byte) map[string]map[string]string {
 				}
 				out[pkg][f[0]] = f[1]
 			}
-		default:
-			in = false
 		}
 	}
 	return out
