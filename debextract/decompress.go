@@ -1,19 +1,14 @@
 package debextract
 
 import (
-	"compress/bzip2"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
+	"github.com/distrofile/distrofile/internal/decompress"
 )
-
-// zstdMaxWindow bounds the memory a zstd frame may ask for. dpkg-deb does
-// not use long-distance mode; 128 MiB is what zstd --long=27 (and level 22)
-// needs.
-const zstdMaxWindow = 1 << 27
 
 // NewXZReader opens the .xz decoder that Extract uses for data.tar.xz and
 // control.tar.xz (see XZDecoder): liblzma, linked through cgo, when built
@@ -22,60 +17,64 @@ const zstdMaxWindow = 1 << 27
 // streams and verify every integrity check; truncated input is an error.
 // Close releases the decoder's memory (liblzma's is C memory).
 func NewXZReader(r io.Reader) (io.ReadCloser, error) {
-	z, closeZ, err := newXZReader(r)
+	z, err := decompress.NewXZReader(r)
 	if err != nil {
-		return nil, err
+		return nil, withKind(err)
 	}
-	return readCloser{z, closeZ}, nil
+	return xzReadCloser{kindReader{z}, z}, nil
 }
 
-type readCloser struct {
-	io.Reader
-	close func()
+type xzReadCloser struct {
+	kindReader
+	io.Closer
 }
 
-func (r readCloser) Close() error { r.close(); return nil }
+// XZDecoder names the xz decoder of this build: "liblzma <version>", or
+// the pure-Go github.com/ulikunitz/xz.
+func XZDecoder() string { return decompress.XZDecoder() }
 
 // decompressor opens the decoder for an ar member named prefix+ext, where
 // prefix is "control.tar" or "data.tar". The returned close function
 // releases the decoder's resources (zstd's goroutines and buffers).
 func decompressor(member, prefix string, allowed []string, r io.Reader) (io.Reader, func(), error) {
 	ext := strings.TrimPrefix(member, prefix)
-	ok := false
-	for _, a := range allowed {
-		if ext == a {
-			ok = true
-		}
-	}
-	if !ok {
+	if !slices.Contains(allowed, ext) {
 		return nil, nil, fmt.Errorf("%w: unsupported compression %q", ErrFormat, ext)
 	}
-	nop := func() {}
-	switch ext {
-	case "":
-		return r, nop, nil
-	case ".gz":
-		z, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		return z, func() { z.Close() }, nil
-	case ".xz":
-		return newXZReader(r)
-	case ".zst":
-		z, err := zstd.NewReader(r,
-			zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxWindow(zstdMaxWindow),
-			zstd.WithDecoderLowmem(true))
-		if err != nil {
-			return nil, nil, err
-		}
-		return z, z.Close, nil
-	case ".bz2":
-		return bzip2.NewReader(r), nop, nil
+	z, closeZ, err := decompress.NewReader(ext, r)
+	if err != nil {
+		return nil, nil, withKind(err)
 	}
-	panic("unreachable")
+	return kindReader{z}, closeZ, nil
 }
+
+// kindReader gives a decoder's errors debextract's kind as well.
+type kindReader struct{ io.Reader }
+
+func (k kindReader) Read(p []byte) (int, error) {
+	n, err := k.Reader.Read(p)
+	return n, withKind(err)
+}
+
+// withKind returns err wrapping ErrFormat or ErrLimit as well where it
+// wraps decompress's, with its text unchanged.
+func withKind(err error) error {
+	switch {
+	case err == nil || err == io.EOF:
+		return err
+	case errors.Is(err, decompress.ErrFormat):
+		return kindError{err, ErrFormat}
+	case errors.Is(err, decompress.ErrLimit):
+		return kindError{err, ErrLimit}
+	}
+	return err
+}
+
+// kindError is err, that also is kind.
+type kindError struct{ err, kind error }
+
+func (e kindError) Error() string   { return e.err.Error() }
+func (e kindError) Unwrap() []error { return []error{e.err, e.kind} }
 
 // limitedReader returns errLimit once more than n bytes were read.
 type limitedReader struct {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
-	"github.com/klauspost/compress/gzip"
-	"github.com/ulikunitz/xz"
+
+	decomp "github.com/distrofile/distrofile/internal/decompress"
 )
 
 // Client loads and verifies archive indexes. The zero value is usable once
@@ -504,20 +504,15 @@ func compressed(name string) bool {
 	return strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".xz")
 }
 
-// decompressor returns a reader of the content of a compressed index.
-func decompressor(name string, data []byte) (io.Reader, error) {
-	if strings.HasSuffix(name, ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %v", err)
-		}
-		return zr, nil
-	}
-	zr, err := xz.NewReader(bytes.NewReader(data))
+// decompressor returns a reader of the content of a compressed index, and
+// the function that releases the decoder.
+func decompressor(name string, data []byte) (io.Reader, func(), error) {
+	ext := path.Ext(name)
+	r, closeR, err := decomp.NewReader(ext, bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("xz: %v", err)
+		return nil, nil, fmt.Errorf("%s: %v", strings.TrimPrefix(ext, "."), err)
 	}
-	return zr, nil
+	return r, closeR, nil
 }
 
 // errStopped stops decompressParse's decompression when parsing failed.
@@ -563,13 +558,11 @@ func decompressParse(name string, data []byte, size int, root, suite string) (*I
 // fill decompresses data into buf, sending the length filled after every
 // MiB, and checks that the content is exactly len(buf) bytes long.
 func fill(name string, data, buf []byte, progress chan<- int, stop <-chan struct{}) error {
-	r, err := decompressor(name, data)
+	r, closeR, err := decompressor(name, data)
 	if err != nil {
 		return err
 	}
-	if c, ok := r.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer closeR()
 	n := 0
 	for n < len(buf) {
 		m, err := io.ReadFull(r, buf[n:min(n+1<<20, len(buf))])
@@ -606,13 +599,11 @@ func decompress(name string, data []byte, size int64) (string, error) {
 	if !compressed(name) {
 		return string(data), nil
 	}
-	r, err := decompressor(name, data)
+	r, closeR, err := decompressor(name, data)
 	if err != nil {
 		return "", err
 	}
-	if c, ok := r.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer closeR()
 	var b strings.Builder
 	if size > 0 && size < 1<<32 {
 		b.Grow(int(size))

@@ -1,6 +1,6 @@
 //go:build !(cgo && liblzma)
 
-package debextract
+package decompress
 
 import "io"
 

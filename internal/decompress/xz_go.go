@@ -1,4 +1,4 @@
-package debextract
+package decompress
 
 import (
 	"encoding/binary"

@@ -1,6 +1,6 @@
 //go:build liblzma && !cgo
 
-package debextract
+package decompress
 
 // The liblzma tag asks for the cgo decoder: without cgo the build would
 // silently fall back to the pure-Go one, so it fails here instead.
