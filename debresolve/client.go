@@ -16,6 +16,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 
 	decomp "github.com/distrofile/distrofile/internal/decompress"
+	"github.com/distrofile/distrofile/internal/sha256hex"
 )
 
 // Client loads and verifies archive indexes. The zero value is usable once
@@ -134,7 +135,7 @@ func (c *Client) FetchRelease(ctx context.Context, src Source) (*Release, error)
 	} else {
 		c.logf("NOT verified (insecure source): %s", u)
 	}
-	rel.InReleaseSHA256 = sha256Hex(data)
+	rel.InReleaseSHA256 = sha256hex.Sum(data)
 	if !c.IgnoreValidUntil && !rel.ValidUntil.IsZero() && now.After(rel.ValidUntil) {
 		return nil, fmt.Errorf("InRelease %s expired at %s (Valid-Until): the mirror is stale or the clock is wrong", u, rel.ValidUntil.Format(time.RFC1123))
 	}
@@ -413,7 +414,7 @@ func readIndex(f IndexFile, data []byte, root string) (*Index, readStats, error)
 	if int64(len(data)) != f.Size {
 		return nil, st, fmt.Errorf("size %d does not match InRelease (%d)", len(data), f.Size)
 	}
-	if got := sha256Hex(data); got != f.SHA256 {
+	if got := sha256hex.Sum(data); got != f.SHA256 {
 		return nil, st, fmt.Errorf("sha256 %s does not match InRelease (%s)", got, f.SHA256)
 	}
 	t0 := time.Now()

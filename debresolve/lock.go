@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/distrofile/distrofile/internal/sha256hex"
 )
 
 // LockVersion is the newest format version of Distrofile.lock, which
@@ -150,7 +152,7 @@ type LockPackage struct {
 // Digest returns the SHA-256 (hex) of the inputs' canonical JSON.
 func (in LockInputs) Digest() string {
 	b, _ := json.Marshal(in)
-	return sha256Hex(b)
+	return sha256hex.Sum(b)
 }
 
 // Diff describes how in differs from old ("" when equal), for messages

@@ -2,7 +2,6 @@ package debresolve
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"errors"
@@ -367,10 +366,4 @@ func splitSignaturePackets(b *armor.Block) ([][]byte, error) {
 		raw = raw[hdr+length:]
 	}
 	return out, nil
-}
-
-// sha256Hex returns the lowercase hex SHA-256 of b.
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }

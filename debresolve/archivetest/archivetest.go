@@ -21,6 +21,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/distrofile/distrofile/internal/sha256hex"
 	"github.com/klauspost/compress/gzip"
 	"github.com/ulikunitz/xz"
 )
@@ -171,11 +172,6 @@ func New() *Archive {
 	return &Archive{Files: map[string][]byte{}, Requests: map[string]int{}}
 }
 
-func sum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 // AddSuite writes the suite's InRelease and Packages files.
 func (a *Archive) AddSuite(s Suite) error {
 	if s.Codename == "" {
@@ -256,7 +252,7 @@ func (a *Archive) AddSuite(s Suite) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, e := range entries {
-		fmt.Fprintf(&rel, " %s %8d %s\n", sum(e.data), len(e.data), e.path)
+		fmt.Fprintf(&rel, " %s %8d %s\n", sha256hex.Sum(e.data), len(e.data), e.path)
 		if strings.HasSuffix(e.path, "/Packages") && s.Compression != "none" {
 			// Like Debian: the plain file is listed but not served.
 			continue
@@ -264,7 +260,7 @@ func (a *Archive) AddSuite(s Suite) error {
 		a.Files[dists+e.path] = e.data
 		if !s.NoByHash {
 			dir := e.path[:strings.LastIndexByte(e.path, '/')]
-			a.Files[dists+dir+"/by-hash/SHA256/"+sum(e.data)] = e.data
+			a.Files[dists+dir+"/by-hash/SHA256/"+sha256hex.Sum(e.data)] = e.data
 		}
 	}
 	body := []byte(rel.String())

@@ -12,8 +12,6 @@ package fakemirror
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/http"
@@ -30,6 +28,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/distrofile/distrofile/debresolve/archivetest"
 	"github.com/distrofile/distrofile/internal/debtest"
+	"github.com/distrofile/distrofile/internal/sha256hex"
 	"github.com/klauspost/compress/gzip"
 	"github.com/ulikunitz/xz"
 )
@@ -313,7 +312,7 @@ func (s *Server) ByHashPath(dist, comp, arch, name string) string {
 	if !ok {
 		return ""
 	}
-	return path.Dir(s.IndexPath(dist, comp, arch, name)) + "/by-hash/SHA256/" + sum(b)
+	return path.Dir(s.IndexPath(dist, comp, arch, name)) + "/by-hash/SHA256/" + sha256hex.Sum(b)
 }
 
 // Debs returns the generated package files, in suite and package order.
@@ -463,11 +462,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func sum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 // poolPath is Debian's pool layout: pool/<comp>/<l or libX>/<name>/<name>_<version without epoch>_<arch>.deb.
 func poolPath(p Package) string {
 	first := p.Name[:1]
@@ -571,8 +565,8 @@ func (s *Server) addSuite(su Suite, other *openpgp.Entity) error {
 			return fmt.Errorf("fakemirror: two different packages at %s", full)
 		}
 		s.files[full] = data
-		s.debs = append(s.debs, Deb{Package: p, Path: full, URL: s.URL + "/" + full, SHA256: sum(data), Size: int64(len(data)), Data: data})
-		stanzas[pp] = ctrl + fmt.Sprintf("Filename: %s\nSize: %d\nSHA256: %s\nDescription: %s (fakemirror)\n", pp, len(data), sum(data), p.Name)
+		s.debs = append(s.debs, Deb{Package: p, Path: full, URL: s.URL + "/" + full, SHA256: sha256hex.Sum(data), Size: int64(len(data)), Data: data})
+		stanzas[pp] = ctrl + fmt.Sprintf("Filename: %s\nSize: %d\nSHA256: %s\nDescription: %s (fakemirror)\n", pp, len(data), sha256hex.Sum(data), p.Name)
 		order = append(order, p)
 	}
 	comps := map[string]bool{"main": true}
@@ -625,13 +619,13 @@ func (s *Server) addSuite(su Suite, other *openpgp.Entity) error {
 		fmt.Fprintf(&rel, "Architectures: all %s\nComponents: %s\nDescription: fakemirror test archive\nSHA256:\n",
 			strings.Join(su.archs(), " "), strings.Join(compList, " "))
 		for _, e := range entries {
-			fmt.Fprintf(&rel, " %s %8d %s\n", sum(e.data), len(e.data), e.path)
+			fmt.Fprintf(&rel, " %s %8d %s\n", sha256hex.Sum(e.data), len(e.data), e.path)
 		}
 		return []byte(rel.String())
 	}
 	for _, e := range entries {
 		s.files[dists+e.path] = e.data
-		s.files[dists+path.Dir(e.path)+"/by-hash/SHA256/"+sum(e.data)] = e.data
+		s.files[dists+path.Dir(e.path)+"/by-hash/SHA256/"+sha256hex.Sum(e.data)] = e.data
 	}
 	body := release(s.ValidUntil)
 	signed, err := archivetest.ClearSign(s.Key, body, s.Date)
