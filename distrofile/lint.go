@@ -9,7 +9,9 @@ import (
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/debsuite"
 	"github.com/distrofile/distrofile/imagespec"
+	"github.com/distrofile/distrofile/usrmerge"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -307,13 +309,10 @@ func (l *stageLinter) dropped(c Command, what, prog string) {
 		return
 	}
 	final := path.Clean(prog)
-	if UsrMerged(l.s.Distro, l.s.Suite) {
+	if debsuite.UsrMerged(l.s.Distro, l.s.Suite) {
 		// Packages' /bin, /sbin and /lib* entries land under /usr, where
 		// DROP globs are matched.
-		top, _, _ := strings.Cut(strings.TrimPrefix(final, "/"), "/")
-		if top == "bin" || top == "sbin" || strings.HasPrefix(top, "lib") {
-			final = "/usr" + final
-		}
+		final = usrmerge.Path(final)
 	}
 	drops := func(glob string) bool {
 		d, err := debextract.NewDropper(glob)

@@ -126,20 +126,6 @@ func setEnv(env []string, k, v string) []string {
 	return append(env, k+"="+v)
 }
 
-// UsrMerged says whether suite's base-files makes /bin, /sbin and /lib*
-// links into /usr (Debian trixie and later); older suites keep Debian's own
-// layout unless the user opts in.
-func UsrMerged(distro, suite string) bool {
-	if distro != "debian" {
-		return true
-	}
-	switch suite {
-	case "buster", "bullseye", "bookworm", "oldoldstable", "oldstable":
-		return false
-	}
-	return true
-}
-
 // EvalStages applies every stage's instructions in order.
 func EvalStages(df *Distrofile) (map[*Stage]*StageSpec, error) {
 	out := map[*Stage]*StageSpec{}

@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
+	"github.com/distrofile/distrofile/debarch"
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/llbgen"
 	"github.com/distrofile/distrofile/plan"
+	"github.com/distrofile/distrofile/usrmerge"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -330,7 +332,7 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 		if usrMerge && sf.Copy == nil {
 			// /bin, /sbin and /lib* are links into /usr: write beneath them
 			// where they point, as dpkg does on a merged-/usr system.
-			f.Path = llbgen.MergedPath(f.Path)
+			f.Path = usrmerge.Path(f.Path)
 		}
 		if sf.Copy != nil {
 			from, err := b.copySource(ctx, sf.Copy, p)
@@ -490,20 +492,9 @@ func debianArch(p ocispecs.Platform) (string, error) {
 	if p.OS != "linux" {
 		return "", fmt.Errorf("platform %s: Debian packages are for linux", platforms.Format(p))
 	}
-	switch p.Architecture {
-	case "amd64", "arm64", "s390x", "riscv64":
-		return p.Architecture, nil
-	case "386":
-		return "i386", nil
-	case "ppc64le":
-		return "ppc64el", nil
-	case "arm":
-		switch p.Variant {
-		case "v7", "":
-			return "armhf", nil
-		case "v5", "v6":
-			return "armel", nil
-		}
+	a, ok := debarch.FromPlatform(p)
+	if !ok {
+		return "", fmt.Errorf("platform %s has no Debian architecture", platforms.Format(p))
 	}
-	return "", fmt.Errorf("platform %s has no Debian architecture", platforms.Format(p))
+	return a.Name, nil
 }

@@ -3,6 +3,8 @@ package llbgen
 import (
 	"slices"
 	"testing"
+
+	"github.com/distrofile/distrofile/imagespec"
 )
 
 func TestUsrMergeLinks(t *testing.T) {
@@ -24,7 +26,7 @@ func TestUsrMergeLinks(t *testing.T) {
 	} {
 		var got []string
 		for _, f := range usrMergeLinks(tc.arch) {
-			if f.Kind != KindSymlink || f.Target != "usr"+f.Path {
+			if f.Kind != imagespec.KindSymlink || f.Target != "usr"+f.Path {
 				t.Errorf("%s: %+v is not a link into usr/", tc.arch, f)
 			}
 			got = append(got, f.Path)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/debsuite"
 	"github.com/distrofile/distrofile/distrofile"
 	"golang.org/x/sync/errgroup"
 )
@@ -164,7 +165,7 @@ func CheckDropScan(ls *debresolve.LockStage, s *distrofile.StageSpec, args map[s
 // UsrMerge says whether the stage's packages are extracted with
 // usrmerge: by its suite, unless DISTROFILE_USRMERGE says otherwise.
 func UsrMerge(s *distrofile.StageSpec, args map[string]string) (bool, error) {
-	usrMerge := s.Distro == "" || distrofile.UsrMerged(s.Distro, s.Suite)
+	usrMerge := s.Distro == "" || debsuite.UsrMerged(s.Distro, s.Suite)
 	if v, ok := args[ArgUsrMerge]; ok {
 		var err error
 		if usrMerge, err = strconv.ParseBool(v); err != nil {

@@ -2,8 +2,6 @@ package plan
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,11 +14,6 @@ import (
 // LockTarget is the --target that makes the build return Distrofile.lock
 // (`docker buildx build --target=distrofile.lock -o . .`).
 const LockTarget = "distrofile.lock"
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
 
 // StageKey is how the lock names a stage: its AS name, else its index.
 func StageKey(st *distrofile.Stage) string {

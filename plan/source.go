@@ -10,6 +10,7 @@ import (
 
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/distrofile"
+	"github.com/distrofile/distrofile/internal/sha256hex"
 )
 
 // Build arguments planning reads (see docs/language.md).
@@ -116,7 +117,7 @@ func New(ctx context.Context, s *distrofile.StageSpec, args map[string]string, r
 			if src.Keyring, err = debresolve.ReadKeyring(data); err != nil {
 				return nil, distrofile.ErrAt(c.Location(), "SOURCE --keyring=%s: %v", c.Keyring, err)
 			}
-			in.KeyringSHA256 = sha256Hex(data)
+			in.KeyringSHA256 = sha256hex.Sum(data)
 		}
 		p.sources = append(p.sources, src)
 		p.archs = append(p.archs, c.Archs)
