@@ -60,7 +60,7 @@ func (k kindReader) Read(p []byte) (int, error) {
 // wraps decompress's, with its text unchanged.
 func withKind(err error) error {
 	switch {
-	case err == nil || err == io.EOF:
+	case err == nil || errors.Is(err, io.EOF):
 		return err
 	case errors.Is(err, decompress.ErrFormat):
 		return kindError{err, ErrFormat}

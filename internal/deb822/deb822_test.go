@@ -1,6 +1,7 @@
 package deb822
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -81,7 +82,7 @@ func TestStreamScannerIncomplete(t *testing.T) {
 		return 5
 	}
 	s := NewStreamScanner(data, more)
-	if got := scan(s); len(got) != 0 || s.Err() != ErrIncomplete {
+	if got := scan(s); len(got) != 0 || !errors.Is(s.Err(), ErrIncomplete) {
 		t.Errorf("got %q, %v; want nothing and ErrIncomplete", got, s.Err())
 	}
 }
