@@ -5,6 +5,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/distrofile/distrofile/debextract"
 )
 
 // The instructions that say where packages come from and which to install:
@@ -131,6 +133,11 @@ func parseDrop(p *parseState, in *input) (Command, error) {
 			return nil, fmt.Errorf("DROP %q: want an absolute glob such as /usr/share/man/** or a preset (docs, locales)", w)
 		}
 		if _, err := path.Match(strings.ReplaceAll(w, "**", "*"), ""); err != nil {
+			return nil, fmt.Errorf("DROP %q: %v", w, err)
+		}
+		// The extraction's own matcher, so that what it refuses is an
+		// error on this line and not in an extraction step.
+		if _, err := debextract.NewDropper(w); err != nil {
 			return nil, fmt.Errorf("DROP %q: %v", w, err)
 		}
 	}

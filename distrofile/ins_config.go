@@ -166,7 +166,7 @@ func (c *WorkdirCmd) apply(s *StageSpec) error {
 	}
 	s.Config.WorkingDir = path.Clean(wd)
 	if !s.declaresDir(s.Config.WorkingDir) {
-		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: s.Config.WorkingDir, Mode: 0o755}})
+		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: s.Config.WorkingDir, Mode: 0o755}, workdir: true})
 	}
 	return nil
 }

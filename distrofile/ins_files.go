@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/distrofile/distrofile/imagespec"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // The instructions that write files: MKDIR, SYMLINK, FILE and COPY.
@@ -104,6 +105,9 @@ func parseFile(p *parseState, in *input) (Command, error) {
 	}
 	h := n.Heredocs[0]
 	content := h.Content
+	if h.Chomp { // <<-EOF: leading tabs go, as in a Dockerfile's COPY
+		content = parser.ChompHeredocContent(content)
+	}
 	if h.Expand {
 		lex := *p.lex
 		lex.SkipProcessQuotes = true

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,6 +135,8 @@ func TestParseErrors(t *testing.T) {
 		{"dup stage", "FROM debian:trixie AS a\nFROM debian:trixie AS a\n", 2, `duplicate stage name "a"`},
 		{"bad port", "FROM debian:trixie\nEXPOSE 99999\n", 2, "EXPOSE"},
 		{"useradd name", "FROM debian:trixie\nUSERADD --uid=x app\n", 2, "--uid=x"},
+		{"drop glob in a component", "FROM debian:trixie\nDROP /usr/share/a**b\n", 2, `"**" must be a whole path component`},
+		{"drop dot component", "FROM debian:trixie\nDROP /usr/./x\n", 2, `"." and ".." components are not allowed`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.src), nil)
@@ -230,5 +233,44 @@ func TestLinkedCopy(t *testing.T) {
 	}
 	if got[0] != got[1] || got[1] != got[2] {
 		t.Errorf("COPY with and without --link: %q", got)
+	}
+}
+
+// TestWorkdirHome: WORKDIR on a user's home leaves the home to the user
+// (0750, made with the accounts), before or after USERADD; elsewhere it
+// makes the directory 0755 root.
+func TestWorkdirHome(t *testing.T) {
+	for _, tc := range []struct {
+		src, dir string
+		made     bool
+	}{
+		{"FROM debian:trixie\nUSER nonroot\nWORKDIR /home/nonroot\n", "/home/nonroot", false},
+		{"FROM debian:trixie\nWORKDIR /home/app\nUSERADD app\n", "/home/app", false},
+		{"FROM debian:trixie\nWORKDIR /srv/app\n", "/srv/app", true},
+		{"FROM debian:trixie\nMKDIR --mode=0700 /home/nonroot\nWORKDIR /home/nonroot\n", "/home/nonroot", true},
+	} {
+		df, states := testStates(t, tc.src)
+		made := slices.ContainsFunc(states[df.Stages[0]].Files, func(f StageFile) bool { return f.Path == tc.dir })
+		if made != tc.made {
+			t.Errorf("%q: an entry for %s: %v, want %v", tc.src, tc.dir, made, tc.made)
+		}
+	}
+}
+
+// TestFileChomp: FILE <<-EOF strips the leading tabs (of the text and of
+// the terminator), as COPY <<-EOF does in a Dockerfile; FILE <<EOF keeps
+// them.
+func TestFileChomp(t *testing.T) {
+	for src, want := range map[string]string{
+		"FILE /f <<-EOF\n\ta\n\t\tb\n\tEOF\n": "a\nb\n",
+		"FILE /f <<EOF\n\ta\n\t\tb\nEOF\n":    "\ta\n\t\tb\n",
+	} {
+		df, err := Parse([]byte("FROM debian:trixie\n"+src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := df.Stages[0].Commands[0].(*FileCmd).Content; got != want {
+			t.Errorf("%q: %q, want %q", src, got, want)
+		}
 	}
 }
