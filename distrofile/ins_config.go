@@ -165,9 +165,15 @@ func (c *WorkdirCmd) apply(s *StageSpec) error {
 		wd = path.Join("/", s.Config.WorkingDir, wd)
 	}
 	s.Config.WorkingDir = path.Clean(wd)
-	if !s.declaresDir(s.Config.WorkingDir) {
-		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: s.Config.WorkingDir, Mode: 0o755}, workdir: true})
+	// A new directory is the user's in effect, as BuildKit's Dockerfile
+	// frontend makes it; one that exists keeps its owner and mode
+	// (Implicit). A USER no account defines (one a package's script
+	// makes) leaves it root's: UndefinedUser reports that USER line.
+	uid, gid, err := s.Accounts.owner(s.Config.User)
+	if err != nil {
+		uid, gid = 0, 0
 	}
+	s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: s.Config.WorkingDir, Mode: 0o755, UID: uid, GID: gid, Implicit: true}, By: c})
 	return nil
 }
 

@@ -48,7 +48,7 @@ func (c *MkdirCmd) apply(s *StageSpec) error {
 		mode = modeBits(*c.Mode)
 	}
 	for _, p := range c.Paths {
-		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: p, Mode: mode, UID: uid, GID: gid}})
+		s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindDir, Path: p, Mode: mode, UID: uid, GID: gid, Implicit: true}, By: c})
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func parseSymlink(p *parseState, in *input) (Command, error) {
 }
 
 func (c *SymlinkCmd) apply(s *StageSpec) error {
-	s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindSymlink, Path: c.Path, Target: c.Target}})
+	s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindSymlink, Path: c.Path, Target: c.Target}, By: c})
 	return nil
 }
 
@@ -127,7 +127,7 @@ func (c *FileCmd) apply(s *StageSpec) error {
 	if c.Mode != nil {
 		mode = modeBits(*c.Mode)
 	}
-	s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindFile, Path: c.Path, Mode: mode, UID: uid, GID: gid, Content: []byte(c.Content)}})
+	s.Files = append(s.Files, StageFile{File: imagespec.File{Kind: imagespec.KindFile, Path: c.Path, Mode: mode, UID: uid, GID: gid, Content: []byte(c.Content)}, By: c})
 	return nil
 }
 
@@ -188,6 +188,6 @@ func (c *CopyCmd) apply(s *StageSpec) error {
 		fm := modeBits(*c.Chmod)
 		f.Chmod = &fm
 	}
-	s.Files = append(s.Files, StageFile{File: f, Copy: c})
+	s.Files = append(s.Files, StageFile{File: f, Copy: c, By: c})
 	return nil
 }

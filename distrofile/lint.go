@@ -2,6 +2,7 @@ package distrofile
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -59,6 +60,8 @@ var (
 		"WORKDIR is a relative path: its meaning depends on the WORKDIR before it")
 	RuleEnvPathWithoutUsrBin = rule("EnvPathWithoutUsrBin",
 		"ENV PATH does not contain /usr/bin, where packages install their programs")
+	RuleDirectoryRedeclared = rule("DirectoryRedeclared",
+		"MKDIR asks for another mode or owner than the directory already has from a home, an earlier MKDIR or WORKDIR: the first one stays")
 )
 
 // RuleInstallPulledIn reports an INSTALL root that another root of the
@@ -80,7 +83,7 @@ var RuleScriptNotReproduced = LintRule{Name: "ScriptEffectNotReproduced",
 var LintRules = []LintRule{
 	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
 	RuleDropRemovesEntrypoint, RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
-	RuleInstallPulledIn, RuleScriptNotReproduced,
+	RuleDirectoryRedeclared, RuleInstallPulledIn, RuleScriptNotReproduced,
 }
 
 // LintWarning is one finding of a rule, located on the Distrofile.
@@ -111,6 +114,7 @@ func Lint(df *Distrofile, states map[*Stage]*StageSpec) []LintWarning {
 		l.exposes()
 		l.workdirs()
 		l.paths()
+		l.dirs()
 		out = append(out, l.out...)
 	}
 	return out
@@ -402,4 +406,50 @@ func (l *stageLinter) paths() {
 			}
 		}
 	}
+}
+
+// dirs warns of an MKDIR of this stage that asks for another mode or owner
+// than the directory already has from an account's home, an earlier MKDIR
+// or a WORKDIR: directories that exist keep theirs (imagespec.File's
+// Implicit), as in a Dockerfile's image.
+func (l *stageLinter) dirs() {
+	type decl struct {
+		mode     os.FileMode
+		uid, gid int
+		where    string
+	}
+	known := map[string]decl{}
+	for _, u := range l.s.Accounts.Users {
+		if u.CreateHome && u.Home != "" && u.Home != "/" {
+			known[path.Clean(u.Home)] = decl{0o750, u.UID, u.GID, "the home of " + u.Name}
+		}
+	}
+	for _, f := range l.s.Files {
+		if f.Kind != imagespec.KindDir {
+			continue
+		}
+		p := path.Clean(f.Path)
+		d, ok := known[p]
+		if !ok {
+			known[p] = decl{f.Mode, f.UID, f.GID, strings.ToUpper(instructionName(f.By)) + " on " + lineOf(f.By.Location())}
+			continue
+		}
+		mk, isMkdir := f.By.(*MkdirCmd)
+		if !isMkdir || !slices.Contains(l.st.Commands, f.By) || (d.mode == f.Mode && d.uid == f.UID && d.gid == f.GID) {
+			continue
+		}
+		l.warn(RuleDirectoryRedeclared, mk.Location(), "MKDIR %s: %s already makes it %04o %d:%d; this MKDIR's %04o %d:%d is not applied",
+			p, d.where, debextract.UnixMode(d.mode), d.uid, d.gid, debextract.UnixMode(f.Mode), f.UID, f.GID)
+	}
+}
+
+// instructionName is the name of the instruction c is.
+func instructionName(c Command) string {
+	switch c.(type) {
+	case *MkdirCmd:
+		return "mkdir"
+	case *WorkdirCmd:
+		return "workdir"
+	}
+	return "instruction"
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -236,23 +235,25 @@ func TestLinkedCopy(t *testing.T) {
 	}
 }
 
-// TestWorkdirHome: WORKDIR on a user's home leaves the home to the user
-// (0750, made with the accounts), before or after USERADD; elsewhere it
-// makes the directory 0755 root.
-func TestWorkdirHome(t *testing.T) {
+// TestWorkdirOwner: WORKDIR makes its directory as the USER in effect
+// (root for a USER no account defines), and marks it implicit: llbgen
+// keeps an existing directory's owner and mode (TestRedeclaredDirs).
+func TestWorkdirOwner(t *testing.T) {
 	for _, tc := range []struct {
-		src, dir string
-		made     bool
+		src      string
+		uid, gid int
 	}{
-		{"FROM debian:trixie\nUSER nonroot\nWORKDIR /home/nonroot\n", "/home/nonroot", false},
-		{"FROM debian:trixie\nWORKDIR /home/app\nUSERADD app\n", "/home/app", false},
-		{"FROM debian:trixie\nWORKDIR /srv/app\n", "/srv/app", true},
-		{"FROM debian:trixie\nMKDIR --mode=0700 /home/nonroot\nWORKDIR /home/nonroot\n", "/home/nonroot", true},
+		{"FROM debian:trixie\nWORKDIR /srv/app\n", 0, 0},
+		{"FROM debian:trixie\nUSERADD --uid=1000 app\nUSER app\nWORKDIR /srv/app\n", 1000, 1000},
+		{"FROM debian:trixie\nUSER nonroot:nogroup\nWORKDIR /srv/app\n", 65532, 65534},
+		{"FROM debian:trixie\nUSER 123\nWORKDIR /srv/app\n", 123, 123},
+		{"FROM debian:trixie\nUSER www-data\nWORKDIR /srv/app\n", 0, 0},
 	} {
 		df, states := testStates(t, tc.src)
-		made := slices.ContainsFunc(states[df.Stages[0]].Files, func(f StageFile) bool { return f.Path == tc.dir })
-		if made != tc.made {
-			t.Errorf("%q: an entry for %s: %v, want %v", tc.src, tc.dir, made, tc.made)
+		files := states[df.Stages[0]].Files
+		f := files[len(files)-1]
+		if f.Path != "/srv/app" || !f.Implicit || f.UID != tc.uid || f.GID != tc.gid || f.Mode != 0o755 {
+			t.Errorf("%q: %+v, want /srv/app %d:%d 0755, implicit", tc.src, f.File, tc.uid, tc.gid)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package distrofile
 import (
 	"fmt"
 	"os"
-	"path"
 	"slices"
 	"strings"
 
@@ -44,8 +43,8 @@ type StageSpec struct {
 type StageFile struct {
 	imagespec.File
 	Copy *CopyCmd
-	// workdir: made by WORKDIR because nothing else makes the directory.
-	workdir bool
+	// By is the instruction that made the entry.
+	By Command
 }
 
 func (s *StageSpec) clone() *StageSpec {
@@ -91,28 +90,7 @@ func EvalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
 			return nil, Locate(err, c.Location())
 		}
 	}
-	s.dropWorkdirHomes()
 	return s, nil
-}
-
-// dropWorkdirHomes removes the directories WORKDIR made that are the home
-// of a user: the home (0750, the user's) is made with the accounts, and a
-// later 0755 root entry would take it from its user.
-func (s *StageSpec) dropWorkdirHomes() {
-	s.Files = slices.DeleteFunc(s.Files, func(f StageFile) bool {
-		return f.workdir && slices.ContainsFunc(s.Accounts.Users, func(u imagespec.User) bool {
-			return u.CreateHome && path.Clean(u.Home) == path.Clean(f.Path)
-		})
-	})
-}
-
-func (s *StageSpec) declaresDir(p string) bool {
-	for _, f := range s.Files {
-		if f.Kind == imagespec.KindDir && path.Clean(f.Path) == p {
-			return true
-		}
-	}
-	return false
 }
 
 // modeBits converts a chmod-style octal mode to an os.FileMode.

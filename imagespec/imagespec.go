@@ -77,6 +77,10 @@ type File struct {
 	Chmod *os.FileMode
 	// Chown, when set, owns copied files by UID:GID.
 	Chown bool
+	// Implicit marks a KindDir made only where nothing has made it yet,
+	// as WORKDIR, MKDIR and a home do in a Dockerfile's image: an earlier
+	// entry for the path keeps its owner and mode.
+	Implicit bool
 }
 
 // Config is the image configuration a Distrofile sets.

@@ -31,6 +31,26 @@ type File struct {
 	Constraints []llb.ConstraintsOpt
 }
 
+// withoutRedeclaredDirs leaves out the implicit directories (see
+// imagespec.File.Implicit) whose path an earlier entry has: /tmp stays
+// 1777 under WORKDIR /tmp, a home its user's under WORKDIR or MKDIR, the
+// first MKDIR's mode the one that counts.
+func withoutRedeclaredDirs(files []File) []File {
+	seen := map[string]bool{}
+	var out []File
+	for _, f := range files {
+		p := path.Clean(f.Path)
+		if f.Kind == imagespec.KindDir && f.Implicit && seen[p] {
+			continue
+		}
+		if f.Kind != imagespec.KindCopy {
+			seen[p] = true
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // Generated returns fs as Files of a Plan: entries with no source to bind.
 func Generated(fs []imagespec.File) []File {
 	out := make([]File, len(fs))
@@ -95,7 +115,7 @@ func BaseFiles(acc imagespec.Accounts, arch string, usrMerge bool) []imagespec.F
 	}
 	for _, u := range acc.Users {
 		if u.CreateHome && u.Home != "/" && u.Home != "" {
-			fs = append(fs, imagespec.File{Kind: imagespec.KindDir, Path: u.Home, Mode: 0o750, UID: u.UID, GID: u.GID})
+			fs = append(fs, imagespec.File{Kind: imagespec.KindDir, Path: u.Home, Mode: 0o750, UID: u.UID, GID: u.GID, Implicit: true})
 		}
 	}
 	if usrMerge {
@@ -124,7 +144,7 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	n := 0
-	for _, f := range files {
+	for _, f := range withoutRedeclaredDirs(files) {
 		if f.Kind == imagespec.KindCopy {
 			continue
 		}
