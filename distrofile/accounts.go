@@ -81,8 +81,16 @@ func freeID(used func(int) bool) int {
 }
 
 func (a *Accounts) addGroup(c *GroupAddCmd) error {
-	if a.group(c.Name) != nil {
+	old := a.group(c.Name)
+	if old != nil && !a.isDefaultGroup(*old) {
 		return fmt.Errorf("GROUPADD: group %q already exists", c.Name)
+	}
+	oldGID := -1
+	if old != nil {
+		// A default group (nonroot, nogroup) is redefined: it goes, and
+		// its users follow it to the new gid.
+		oldGID = old.GID
+		a.Groups = slices.DeleteFunc(a.Groups, func(g imagespec.Group) bool { return g.Name == c.Name })
 	}
 	gid := 0
 	if c.GID != nil {
@@ -94,13 +102,28 @@ func (a *Accounts) addGroup(c *GroupAddCmd) error {
 		gid = freeID(func(id int) bool { return a.groupByID(id) != nil })
 	}
 	a.Groups = append(a.Groups, imagespec.Group{Name: c.Name, GID: gid})
+	for i := range a.Users {
+		if a.Users[i].GID == oldGID {
+			a.Users[i].GID = gid
+		}
+	}
 	return nil
 }
 
 // addUser adds a user like `useradd --create-home --user-group` would.
 func (a *Accounts) addUser(c *UserAddCmd) error {
-	if a.user(c.Name) != nil {
-		return fmt.Errorf("USERADD: user %q already exists", c.Name)
+	if old := a.user(c.Name); old != nil {
+		u := *old // DeleteFunc moves the elements
+		if !a.isDefaultUser(u) {
+			return fmt.Errorf("USERADD: user %q already exists", c.Name)
+		}
+		// A default account (nonroot, nobody) is redefined: it goes, with
+		// its own group when nothing else uses that group.
+		a.Users = slices.DeleteFunc(a.Users, func(x imagespec.User) bool { return x.Name == c.Name })
+		if g := a.group(c.Name); g != nil && g.GID == u.GID && a.isDefaultGroup(*g) && len(g.Members) == 0 &&
+			!slices.ContainsFunc(a.Users, func(x imagespec.User) bool { return x.GID == g.GID }) {
+			a.Groups = slices.DeleteFunc(a.Groups, func(x imagespec.Group) bool { return x.Name == c.Name })
+		}
 	}
 	uid := 0
 	if c.UID != nil {
@@ -186,4 +209,24 @@ func (a *Accounts) userByID(uid int) *imagespec.User {
 		}
 	}
 	return nil
+}
+
+// redefinable are the default accounts a USERADD or GROUPADD may redefine
+// (distroless users routinely give nonroot another uid); root may not be.
+var redefinable = []string{"nonroot", "nobody", "nogroup"}
+
+// isDefaultUser reports whether u is a default account as DefaultAccounts
+// makes it (its group may have been redefined), and may be redefined.
+func (a *Accounts) isDefaultUser(u imagespec.User) bool {
+	return slices.Contains(redefinable, u.Name) && slices.ContainsFunc(DefaultAccounts().Users, func(d imagespec.User) bool {
+		d.GID = u.GID
+		return d == u
+	})
+}
+
+// isDefaultGroup is isDefaultUser for groups.
+func (a *Accounts) isDefaultGroup(g imagespec.Group) bool {
+	return slices.Contains(redefinable, g.Name) && slices.ContainsFunc(DefaultAccounts().Groups, func(d imagespec.Group) bool {
+		return d.Name == g.Name && d.GID == g.GID && len(g.Members) == 0
+	})
 }

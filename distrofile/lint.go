@@ -60,6 +60,10 @@ var (
 		"WORKDIR is a relative path: its meaning depends on the WORKDIR before it")
 	RuleEnvPathWithoutUsrBin = rule("EnvPathWithoutUsrBin",
 		"ENV PATH does not contain /usr/bin, where packages install their programs")
+	RuleDefaultAccountRedefined = rule("DefaultAccountRedefined",
+		"USERADD or GROUPADD redefines a default account (nonroot, nobody, nogroup), which it replaces")
+	RuleAccountsFileOverwritten = rule("AccountsFileOverwritten",
+		"COPY or FILE writes /etc/passwd, /etc/group or their shadows over the accounts the build makes")
 	RuleDirectoryRedeclared = rule("DirectoryRedeclared",
 		"MKDIR asks for another mode or owner than the directory already has from a home, an earlier MKDIR or WORKDIR: the first one stays")
 )
@@ -83,7 +87,8 @@ var RuleScriptNotReproduced = LintRule{Name: "ScriptEffectNotReproduced",
 var LintRules = []LintRule{
 	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
 	RuleDropRemovesEntrypoint, RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
-	RuleDirectoryRedeclared, RuleInstallPulledIn, RuleScriptNotReproduced,
+	RuleDirectoryRedeclared, RuleDefaultAccountRedefined, RuleAccountsFileOverwritten,
+	RuleInstallPulledIn, RuleScriptNotReproduced,
 }
 
 // LintWarning is one finding of a rule, located on the Distrofile.
@@ -115,6 +120,7 @@ func Lint(df *Distrofile, states map[*Stage]*StageSpec) []LintWarning {
 		l.workdirs()
 		l.paths()
 		l.dirs()
+		l.accounts()
 		out = append(out, l.out...)
 	}
 	return out
@@ -431,7 +437,7 @@ func (l *stageLinter) dirs() {
 		p := path.Clean(f.Path)
 		d, ok := known[p]
 		if !ok {
-			known[p] = decl{f.Mode, f.UID, f.GID, strings.ToUpper(instructionName(f.By)) + " on " + lineOf(f.By.Location())}
+			known[p] = decl{f.Mode, f.UID, f.GID, strings.ToUpper(commandName(f.By)) + " on " + lineOf(f.By.Location())}
 			continue
 		}
 		mk, isMkdir := f.By.(*MkdirCmd)
@@ -443,13 +449,59 @@ func (l *stageLinter) dirs() {
 	}
 }
 
-// instructionName is the name of the instruction c is.
-func instructionName(c Command) string {
+
+// accountsFiles are the files the build writes from the accounts.
+var accountsFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"}
+
+// accounts reports the default accounts a USERADD or GROUPADD of this
+// stage replaces, and a COPY or FILE that writes an accounts file.
+func (l *stageLinter) accounts() {
+	before := DefaultAccounts()
+	if l.base != nil {
+		before = l.base.Accounts
+	}
+	for _, c := range l.st.Commands {
+		switch c := c.(type) {
+		case *UserAddCmd:
+			if u := before.user(c.Name); u != nil && before.isDefaultUser(*u) {
+				l.warn(RuleDefaultAccountRedefined, c.Location(), "USERADD %s replaces the default user %s (uid %d)", c.Name, c.Name, u.UID)
+			}
+		case *GroupAddCmd:
+			if g := before.group(c.Name); g != nil && before.isDefaultGroup(*g) {
+				l.warn(RuleDefaultAccountRedefined, c.Location(), "GROUPADD %s replaces the default group %s (gid %d)", c.Name, c.Name, g.GID)
+			}
+		}
+	}
+	for _, f := range l.s.Files {
+		if f.Kind != imagespec.KindFile && f.Kind != imagespec.KindCopy || !slices.Contains(l.st.Commands, f.By) {
+			continue
+		}
+		targets := []string{path.Clean(f.Path)}
+		if f.Kind == imagespec.KindCopy && strings.HasSuffix(f.Path, "/") {
+			targets = nil
+			for _, src := range f.Srcs {
+				targets = append(targets, path.Join(f.Path, path.Base(src)))
+			}
+		}
+		for _, p := range targets {
+			if slices.Contains(accountsFiles, p) {
+				l.warn(RuleAccountsFileOverwritten, f.By.Location(), "%s writes %s over the accounts the build makes from USERADD and GROUPADD (and that packages' scripts add to): add accounts with USERADD and GROUPADD", strings.ToUpper(commandName(f.By)), p)
+			}
+		}
+	}
+}
+
+// commandName is the name of the instruction c is, in lower case.
+func commandName(c Command) string {
 	switch c.(type) {
 	case *MkdirCmd:
 		return "mkdir"
 	case *WorkdirCmd:
 		return "workdir"
+	case *FileCmd:
+		return "file"
+	case *CopyCmd:
+		return "copy"
 	}
 	return "instruction"
 }
