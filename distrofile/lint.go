@@ -449,7 +449,6 @@ func (l *stageLinter) dirs() {
 	}
 }
 
-
 // accountsFiles are the files the build writes from the accounts.
 var accountsFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"}
 
