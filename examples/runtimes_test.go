@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// buildExample builds examples/<name> as a user would and pushes it; it
-// returns the image reference, its layer count besides the generated
+// buildExample builds examples/<name> as a user would, pushes it and
+// checks its structure (checkStructure); it returns the image reference, its layer count besides the generated
 // files and the effects (the packages' layers, and the COPYs') and its
 // size.
 func buildExample(t *testing.T, e env, name string, args ...string) (string, int, int64) {
@@ -57,6 +57,8 @@ func buildExampleWith(t *testing.T, e env, name string, prepare func(dir string)
 	if err != nil {
 		t.Fatalf("build of examples/%s failed: %v\n%s", name, err, out)
 	}
+	// What every image must have (accounts, /tmp, os-release, no shell).
+	checkStructure(t, e.registry, "examples/"+name, "e2e")
 	m, _ := pushed(t, e.registry, "examples/"+name, "e2e")
 	var size, compressed int64
 	for _, l := range m.Layers {
