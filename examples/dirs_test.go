@@ -1,9 +1,13 @@
 package examples
 
 import (
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/distrofile/distrofile/internal/debtest"
 )
 
 // TestE2EDirectories: directories as a Dockerfile's image has them. In
@@ -37,5 +41,29 @@ func TestE2EDirectories(t *testing.T) {
 	const dirs = `import os; a = os.stat("/app"); t = os.stat("/tmp"); print("dirs", a.st_uid, a.st_gid, oct(a.st_mode & 0o7777), oct(t.st_mode & 0o7777), os.getcwd()); open("/app/f", "w")`
 	if out, err := runIn(t, app, "/usr/bin/python3", "-c", dirs); err != nil || !strings.Contains(out, "dirs 1000 1000 0o755 0o1777 /tmp") {
 		t.Errorf("WORKDIR /app as app, then WORKDIR /tmp: %v\n%s", err, out)
+	}
+}
+
+// TestE2EPackageDirKept: WORKDIR and MKDIR on a directory a package ships
+// (here 2770, a loopback archive's package) leave it as the package has
+// it; a new directory under it is made as asked.
+func TestE2EPackageDirKept(t *testing.T) {
+	e := e2eEnv(t)
+	now, key, stamp := testArchiveKey(t)
+	vault := stampedPackage("vault", "amd64", stamp, nil, debtest.Dir("./srv/vault", 0o2770), debtest.File("./srv/vault/README", 0o644, "x"))
+	a := signedRepo(t, now, key, vault)
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	dir := withRepo(t, e, srv.URL, key, "INSTALL vault\nMKDIR --mode=0700 /srv/vault\nWORKDIR /srv/vault\nMKDIR --owner=nonroot /srv/vault/data\n")
+	tarFile := filepath.Join(t.TempDir(), "image.tar")
+	if out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "--output", "type=tar,dest="+tarFile, "."); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	hdrs, _ := tarEntries(t, tarFile)
+	if h := hdrs["/srv/vault"]; h == nil || h.Mode&0o7777 != 0o2770 || h.Uid != 0 {
+		t.Errorf("/srv/vault = %s, want the package's 0:0 2770", describe(h))
+	}
+	if h := hdrs["/srv/vault/data"]; h == nil || h.Uid != 65532 || h.Mode&0o7777 != 0o755 {
+		t.Errorf("/srv/vault/data = %s, want 65532:65532 0755", describe(h))
 	}
 }

@@ -3,9 +3,11 @@ package llbgen
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 
 	"github.com/distrofile/distrofile/debextract/helperargs"
+	"github.com/distrofile/distrofile/imagespec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 )
@@ -28,7 +30,7 @@ const EffectsWarningsFile = "/var/lib/distrofile/effects-warnings.json"
 // directories, ld.so.cache, the Java trust store. It runs after the last
 // extraction; its layer goes on top of the others.
 func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt ExtractOptions) (llb.State, error) {
-	cmd := helperargs.Effects{Arch: plan.Arch, MaxMTime: plan.Epoch, Warnings: EffectsWarningsFile, Out: "/out"}
+	cmd := helperargs.Effects{Arch: plan.Arch, MaxMTime: plan.Epoch, Warnings: EffectsWarningsFile, KeepDirs: implicitDirs(plan.Files), Out: "/out"}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
@@ -52,4 +54,18 @@ func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt Extract
 	}
 	es := opt.Helper.Run(append(runOpts, helperArgs(cmd))...)
 	return es.AddMount("/out", llb.Scratch()), nil
+}
+
+// implicitDirs are the directories the generated files make only where
+// nothing else does (imagespec.File.Implicit), sorted: the effects step
+// gives those a package has the package's owner and mode again.
+func implicitDirs(files []File) []string {
+	var out []string
+	for _, f := range withoutRedeclaredDirs(files) {
+		if f.Kind == imagespec.KindDir && f.Implicit {
+			out = append(out, path.Clean(f.Path))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

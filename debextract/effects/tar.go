@@ -3,7 +3,9 @@ package effects
 import (
 	"archive/tar"
 	"io"
+	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -51,5 +53,22 @@ func (r *Result) AddFile(p string, data []byte) {
 		}
 	}
 	r.Files = append(r.Files, File{Path: p, Data: data, Mode: 0o644})
+	sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
+}
+
+// Has reports whether the result has an entry for p.
+func (r *Result) Has(p string) bool {
+	p = cleanPath(p)
+	return slices.ContainsFunc(r.Files, func(f File) bool { return f.Path == p })
+}
+
+// AddDir adds the directory p with its owner and mode, unless the result
+// has an entry for it.
+func (r *Result) AddDir(p string, mode fs.FileMode, uid, gid int) {
+	p = cleanPath(p)
+	if r.Has(p) {
+		return
+	}
+	r.Files = append(r.Files, File{Path: p, Dir: true, Mode: mode, UID: uid, GID: gid})
 	sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
 }

@@ -11,7 +11,7 @@
 //	Tar             --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	CACertificates  --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //	ScanDrops       --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
-//	Effects         --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... IN.deb... OUTDIR
+//	Effects         --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... [--keep-dir=DIR...] IN.deb... OUTDIR
 //	Version         --version
 //
 // Args writes the flags first, in the order above, then the operands; it
@@ -113,10 +113,16 @@ type Effects struct {
 	// Warnings, when not empty, is the image path where the layer records
 	// the warnings as a JSON array.
 	Warnings string
-	// Roots are the image's layers, bottom first.
+	// Roots are the image's layers, bottom first: the packages', then the
+	// generated files'.
 	Roots []string
-	Debs  []string
-	Out   string
+	// KeepDirs are the directories the generated files make only where
+	// nothing else does (WORKDIR, MKDIR, homes): one that a package layer
+	// has keeps the package's owner and mode in the effects layer, which
+	// is merged on top.
+	KeepDirs []string
+	Debs     []string
+	Out      string
 }
 
 // Version prints the xz decoder the helper uses.
@@ -187,6 +193,7 @@ func (c Effects) Args() []string {
 		args = append(args, "--warnings="+c.Warnings)
 	}
 	args = appendFlags(args, "--root=", c.Roots)
+	args = appendFlags(args, "--keep-dir=", c.KeepDirs)
 	return appendOperands(args, append(slices.Clone(c.Debs), c.Out)...)
 }
 
@@ -218,7 +225,7 @@ const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mti
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
        distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
-       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... IN.deb... OUTDIR
+       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... [--keep-dir=DIR]... IN.deb... OUTDIR
        distrofile-extract --version`
 
 // PrintUsage writes the synopsis and every flag with its description to
@@ -234,7 +241,7 @@ func PrintUsage(w io.Writer) {
 type flags struct {
 	usrMerge, dpkgStatus, plainTar, caCerts, version, scan, effects bool
 	arch, warnings                                                  string
-	roots, caRoots, caOwners, drop                                  []string
+	roots, caRoots, caOwners, drop, keepDirs                        []string
 	maxMTime                                                        int64
 }
 
@@ -253,6 +260,10 @@ func newFlagSet(f *flags) *flag.FlagSet {
 	fs.StringVar(&f.warnings, "warnings", "", "with --effects: also record the warnings, as a JSON array, at this path of the layer")
 	fs.Func("root", "with --effects: a layer of the image, bottom first (repeatable)", func(s string) error {
 		f.roots = append(f.roots, s)
+		return nil
+	})
+	fs.Func("keep-dir", "with --effects: a directory the generated files make only where nothing else does; a package's keeps its owner and mode (repeatable)", func(s string) error {
+		f.keepDirs = append(f.keepDirs, s)
 		return nil
 	})
 	fs.Func("ca-certificates-root", "with --tar: also write, into the same OUTDIR, what update-ca-certificates writes for this image root; repeated, the root is the union of the layers, bottom first", func(s string) error {
@@ -299,15 +310,15 @@ func Parse(args []string) (Command, error) {
 	n := len(ops)
 	if f.effects {
 		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || f.caOwners != nil || len(f.caRoots) > 0 {
-			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings and --root only")
+			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings, --root and --keep-dir only")
 		}
 		if f.arch == "" || len(f.roots) == 0 || n < 1 {
 			return nil, errors.New("--effects needs --arch, at least one --root, and OUTDIR")
 		}
-		return Effects{Arch: f.arch, MaxMTime: maxMTime, Warnings: f.warnings, Roots: f.roots, Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
+		return Effects{Arch: f.arch, MaxMTime: maxMTime, Warnings: f.warnings, Roots: f.roots, KeepDirs: list(f.keepDirs), Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
 	}
-	if f.arch != "" || len(f.roots) > 0 || f.warnings != "" {
-		return nil, errors.New("--arch, --root and --warnings go with --effects")
+	if f.arch != "" || len(f.roots) > 0 || f.warnings != "" || len(f.keepDirs) > 0 {
+		return nil, errors.New("--arch, --root, --keep-dir and --warnings go with --effects")
 	}
 	if f.plainTar && f.caCerts || f.scan && (f.plainTar || f.caCerts) {
 		return nil, errors.New("--tar, --ca-certificates and --scan-drops exclude each other")
