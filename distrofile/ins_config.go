@@ -29,15 +29,39 @@ func parseEnv(p *parseState, in *input) (Command, error) {
 	for _, kv := range kvs {
 		p.stageEnv.set(kv.Key, kv.Value)
 	}
-	p.envs[p.stage] = append(p.envs[p.stage], kvs...)
 	return &EnvCmd{loc: in.loc, Pairs: kvs}, nil
 }
 
 func (c *EnvCmd) apply(s *StageSpec) error {
-	for _, kv := range c.Pairs {
-		s.Config.Env = setEnv(s.Config.Env, kv.Key, kv.Value)
-	}
+	s.Config.Env = c.setIn(s.Config.Env)
 	return nil
+}
+
+// setIn sets the pairs in env ("KEY=value" entries, in order).
+func (c *EnvCmd) setIn(env []string) []string {
+	for _, kv := range c.Pairs {
+		env = setEnv(env, kv.Key, kv.Value)
+	}
+	return env
+}
+
+// defaultEnv is the ENV of a stage FROM a distribution or scratch.
+func defaultEnv() []string { return []string{defaultPath} }
+
+// envAfter is the ENV stage st ends with, its base's included: what
+// FROM <st> starts with, for the expansion of its lines (its evaluation
+// gets the same from the base's StageSpec).
+func envAfter(st *Stage) []string {
+	env := defaultEnv()
+	if st.From.Kind == FromStage {
+		env = envAfter(st.From.Stage)
+	}
+	for _, c := range st.Commands {
+		if e, ok := c.(*EnvCmd); ok {
+			env = e.setIn(env)
+		}
+	}
+	return env
 }
 
 // LabelCmd is LABEL k=v…

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -36,7 +35,6 @@ func Parse(dt []byte, buildArgs map[string]string) (*Distrofile, error) {
 		buildArgs: buildArgs,
 		global:    newEnv(),
 		df:        &Distrofile{},
-		envs:      map[*Stage][]KeyValue{},
 	}
 	for _, w := range res.Warnings {
 		var rs []parser.Range
@@ -79,9 +77,6 @@ type parseState struct {
 	stageEnv  *env // ARGs and ENVs of the current stage, for expansion
 	stage     *Stage
 	df        *Distrofile
-	// envs are the ENV pairs each stage ends with (inherited ones and the
-	// default PATH included): FROM <stage> expands with its base's ENVs.
-	envs map[*Stage][]KeyValue
 }
 
 func (p *parseState) node(n *parser.Node) error {
@@ -213,14 +208,15 @@ func (p *parseState) from(n *parser.Node) error {
 	st.From = f
 	p.stage = st
 	p.stageEnv = newEnv()
-	inherited := []KeyValue{{"PATH", strings.TrimPrefix(defaultPath, "PATH=")}}
+	// ENV of the base: FROM <stage> expands with what that stage ends with.
+	inherited := defaultEnv()
 	if f.Kind == FromStage {
-		inherited = p.envs[f.Stage]
+		inherited = envAfter(f.Stage)
 	}
-	for _, kv := range inherited {
-		p.stageEnv.set(kv.Key, kv.Value)
+	for _, e := range inherited {
+		k, v, _ := strings.Cut(e, "=")
+		p.stageEnv.set(k, v)
 	}
-	p.envs[st] = slices.Clone(inherited)
 	p.df.Stages = append(p.df.Stages, st)
 	return nil
 }

@@ -79,9 +79,9 @@ func EvalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
 		s = base.clone()
 	case FromDistro:
 		s = &StageSpec{Distro: st.From.Distro, Suite: st.From.Suite, Snapshot: st.From.Snapshot, FromRanges: st.From.Ranges,
-			Accounts: DefaultAccounts(), Config: imagespec.Config{Env: []string{defaultPath}}}
+			Accounts: DefaultAccounts(), Config: imagespec.Config{Env: defaultEnv()}}
 	case FromScratch:
-		s = &StageSpec{FromRanges: st.From.Ranges, Accounts: DefaultAccounts(), Config: imagespec.Config{Env: []string{defaultPath}}}
+		s = &StageSpec{FromRanges: st.From.Ranges, Accounts: DefaultAccounts(), Config: imagespec.Config{Env: defaultEnv()}}
 	case FromImage:
 		return nil, ErrAt(st.From.Ranges, "FROM docker-image:// is not implemented in this release of the frontend")
 	}
