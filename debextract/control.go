@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"syscall"
 )
 
 // maxScript bounds each maintainer script and control file the effects
@@ -81,6 +82,21 @@ func ReadControlArchive(r io.Reader) (*ControlArchive, error) {
 	}
 	ca.Package, ca.Version, ca.Architecture = x.res.Package, x.res.Version, x.res.Architecture
 	return ca, nil
+}
+
+// ModeBits is m's permission bits with setuid, setgid and sticky: what a
+// file's mode is, without its type.
+func ModeBits(m fs.FileMode) fs.FileMode {
+	return m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+}
+
+// Owner is the uid and gid of a file read from disk (0, 0 when fi does not
+// carry them).
+func Owner(fi fs.FileInfo) (uid, gid int) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid)
+	}
+	return 0, 0
 }
 
 // UnixMode is m's permission bits with setuid, setgid and sticky, as

@@ -81,13 +81,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/distrofile/distrofile/debextract"
@@ -307,8 +304,14 @@ func runEffects(c helperargs.Effects, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("effects: %w", err)
 	}
-	if err := keepPackageDirs(res, c.Roots, c.KeepDirs); err != nil {
-		return fmt.Errorf("effects: %w", err)
+	if len(c.KeepDirs) > 0 && len(c.Roots) > 1 {
+		// The last root is the generated files' layer.
+		pkgs, err := imageroot.Open(c.Roots[:len(c.Roots)-1]...)
+		if err != nil {
+			return err
+		}
+		res.KeepPackageDirs(pkgs, c.KeepDirs)
+		pkgs.Close()
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "distrofile-extract: effects: warning: %s\n", w)
@@ -338,42 +341,4 @@ func filesTime(t time.Time) time.Time {
 		return time.Unix(0, 0)
 	}
 	return t
-}
-
-// keepPackageDirs gives each of dirs that a package layer has (roots but
-// the last, the generated files') the package's owner and mode in res,
-// with its parents as the packages have them: the effects layer is merged
-// above the generated files, whose WORKDIR or MKDIR entry would otherwise
-// replace them. A directory a script changed (res has it) stays so.
-func keepPackageDirs(res *effects.Result, roots, dirs []string) error {
-	if len(dirs) == 0 || len(roots) < 2 {
-		return nil
-	}
-	pkgs, err := imageroot.Open(roots[:len(roots)-1]...)
-	if err != nil {
-		return err
-	}
-	defer pkgs.Close()
-	for _, d := range dirs {
-		fi, err := pkgs.Lstat(d)
-		if err != nil || !fi.IsDir() {
-			continue
-		}
-		var chain []string
-		for p := path.Clean(d); p != "/"; p = path.Dir(p) {
-			chain = append(chain, p)
-		}
-		for i := len(chain) - 1; i >= 0; i-- {
-			fi, err := pkgs.Lstat(chain[i])
-			if err != nil || !fi.IsDir() {
-				break
-			}
-			uid, gid := 0, 0
-			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-				uid, gid = int(st.Uid), int(st.Gid)
-			}
-			res.AddDir(chain[i], fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky), uid, gid)
-		}
-	}
-	return nil
 }

@@ -573,3 +573,35 @@ func TestPgUpdateDicts(t *testing.T) {
 		t.Error("no /var/cache/postgresql/dicts")
 	}
 }
+
+// TestKeepPackageDirs: a directory the packages have gets their owner and
+// mode back, with its parents; one the result has, or no package has,
+// stays as it is.
+func TestKeepPackageDirs(t *testing.T) {
+	dir := image(t, map[string]string{"srv/vault/": "", "srv/vault/README": "x", "var/lib/app/": ""})
+	if err := os.Chmod(filepath.Join(dir, "srv/vault"), 0o2770|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(dir, "srv/vault"), 0, 50); err != nil {
+		t.Fatal(err)
+	}
+	pkgs, err := imageroot.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pkgs.Close()
+	res := &Result{Files: []File{{Path: "/var/lib/app", Dir: true, Mode: 0o700, UID: 7, GID: 7}}}
+	res.KeepPackageDirs(pkgs, []string{"/srv/vault", "/var/lib/app", "/home/nonroot"})
+	if f := find(res, "/srv/vault"); f == nil || unixPerm(f.Mode) != 0o2770 || f.GID != 50 {
+		t.Errorf("/srv/vault = %+v", f)
+	}
+	if f := find(res, "/srv"); f == nil || !f.Dir || unixPerm(f.Mode) != 0o755 {
+		t.Errorf("/srv = %+v", f)
+	}
+	if f := find(res, "/var/lib/app"); f == nil || f.UID != 7 || unixPerm(f.Mode) != 0o700 {
+		t.Errorf("/var/lib/app, which a script changed = %+v", f)
+	}
+	if find(res, "/home/nonroot") != nil || find(res, "/home") != nil {
+		t.Error("a directory no package has was added")
+	}
+}

@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/distrofile/distrofile/debextract"
+	"github.com/distrofile/distrofile/debextract/imageroot"
 )
 
 // Tar writes the effects as an uncompressed tar, every entry dated mtime,
@@ -71,4 +74,29 @@ func (r *Result) AddDir(p string, mode fs.FileMode, uid, gid int) {
 	}
 	r.Files = append(r.Files, File{Path: p, Dir: true, Mode: mode, UID: uid, GID: gid})
 	sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
+}
+
+// KeepPackageDirs gives each of dirs that the package layers pkgs have the
+// package's owner and mode, with its parents as the packages have them:
+// the effects layer is merged above the generated files, whose WORKDIR or
+// MKDIR entry (imagespec.File.Implicit) would otherwise replace them. A
+// directory the result has already (a script changed it) stays so.
+func (r *Result) KeepPackageDirs(pkgs *imageroot.Root, dirs []string) {
+	for _, d := range dirs {
+		if fi, err := pkgs.Lstat(d); err != nil || !fi.IsDir() {
+			continue
+		}
+		var chain []string
+		for p := cleanPath(d); p != "/"; p = path.Dir(p) {
+			chain = append(chain, p)
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			fi, err := pkgs.Lstat(chain[i])
+			if err != nil || !fi.IsDir() {
+				break
+			}
+			uid, gid := debextract.Owner(fi)
+			r.AddDir(chain[i], debextract.ModeBits(fi.Mode()), uid, gid)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/distrofile/distrofile/debextract"
 	"github.com/distrofile/distrofile/debextract/imageroot"
 )
 
@@ -84,10 +85,8 @@ func (v *vfs) lstat(p string) (info, error) {
 	if err != nil {
 		return info{}, err
 	}
-	in := info{name: path.Base(p), mode: fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), size: fi.Size()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		in.uid, in.gid = int(st.Uid), int(st.Gid)
-	}
+	in := info{name: path.Base(p), mode: debextract.ModeBits(fi.Mode()), size: fi.Size()}
+	in.uid, in.gid = debextract.Owner(fi)
 	switch {
 	case fi.IsDir():
 		in.kind = kindDir

@@ -14,7 +14,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
+
+	"github.com/distrofile/distrofile/debextract"
 )
 
 // Kind is the type of a file system entry.
@@ -72,10 +73,8 @@ func ReadDir(dir string) (*Tree, error) {
 		if err != nil {
 			return err
 		}
-		e := Entry{Kind: kindOf(fi.Mode()), Mode: fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), Size: fi.Size()}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			e.UID, e.GID = int(st.Uid), int(st.Gid)
-		}
+		e := Entry{Kind: kindOf(fi.Mode()), Mode: debextract.ModeBits(fi.Mode()), Size: fi.Size()}
+		e.UID, e.GID = debextract.Owner(fi)
 		if e.Kind == Symlink {
 			if e.Target, err = os.Readlink(p); err != nil {
 				return err
