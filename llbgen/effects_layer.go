@@ -61,7 +61,7 @@ func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt Extract
 // gives those a package has the package's owner and mode again.
 func implicitDirs(files []File) []string {
 	var out []string
-	for _, f := range withoutRedeclaredDirs(files) {
+	for _, f := range files {
 		if f.Kind == imagespec.KindDir && f.Implicit {
 			out = append(out, path.Clean(f.Path))
 		}

@@ -128,7 +128,8 @@ func BaseFiles(acc imagespec.Accounts, arch string, usrMerge bool) []imagespec.F
 // written into a tar here and unpacked by the extraction helper (a FileOp
 // cannot make setuid, setgid or sticky modes, and /tmp needs 1777), so that
 // every mode, owner and mtime is exact. A directory gets the mode and owner
-// of its last imagespec.KindDir entry. COPY entries then run as one FileOp on top, so
+// of its last imagespec.KindDir entry (Build has left out the implicit
+// ones that an earlier entry makes: withoutRedeclaredDirs). COPY entries then run as one FileOp on top, so
 // they land in directories that already have their owners.
 //
 // When caRoot is given, the same helper run also writes what
@@ -144,7 +145,7 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	n := 0
-	for _, f := range withoutRedeclaredDirs(files) {
+	for _, f := range files {
 		if f.Kind == imagespec.KindCopy {
 			continue
 		}

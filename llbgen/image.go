@@ -64,6 +64,7 @@ const CACertificatesPackage = "ca-certificates"
 // others) and fails with debextract.ExitCAFiles when it does not hold; the
 // frontend then builds with opt.CAFromAllLayers.
 func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage, error) {
+	plan.Files = withoutRedeclaredDirs(plan.Files)
 	if plan.CACertificates && !opt.CAFromAllLayers {
 		opt.caOwners = plan.CAOwners
 		if opt.caOwners == nil {
