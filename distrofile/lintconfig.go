@@ -40,6 +40,18 @@ func ParseLintConfig(dt []byte) (LintConfig, []Warning, error) {
 	return lc, lc.unknownRules(rs), nil
 }
 
+// LintConfigOf is the lint configuration of the Distrofile dt, with the
+// check directive's warnings: the directive's, or override's when it is
+// not nil (the BUILDKIT_DOCKERFILE_CHECK build argument as dockerui read
+// it), which wins. A malformed directive is an error either way.
+func LintConfigOf(dt []byte, override *linter.Config) (LintConfig, []Warning, error) {
+	lc, lw, err := ParseLintConfig(dt)
+	if err != nil || override == nil {
+		return lc, lw, err
+	}
+	return FromLinterConfig(override), nil, nil
+}
+
 // FromLinterConfig takes the options dockerui read from the
 // BUILDKIT_DOCKERFILE_CHECK build argument.
 func FromLinterConfig(c *linter.Config) LintConfig {

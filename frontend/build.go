@@ -196,12 +196,9 @@ func (b *builder) target(ctx context.Context) (*distrofile.Stage, error) {
 // lintConfig reads the check directive, or BUILDKIT_DOCKERFILE_CHECK, and
 // returns the directive's warnings.
 func (b *builder) lintConfig() ([]distrofile.Warning, error) {
-	lc, lw, err := distrofile.ParseLintConfig(b.src.Data)
+	lc, lw, err := distrofile.LintConfigOf(b.src.Data, b.bc.LinterConfig)
 	if err != nil {
 		return nil, err
-	}
-	if b.bc.LinterConfig != nil {
-		lc, lw = distrofile.FromLinterConfig(b.bc.LinterConfig), nil
 	}
 	b.lint = lc
 	return lw, nil

@@ -89,9 +89,7 @@ func lintResults(data []byte, sm *llb.SourceMap, buildArgs map[string]string, lo
 		var states map[*distrofile.Stage]*distrofile.StageSpec
 		var cfg distrofile.LintConfig
 		var cw []distrofile.Warning
-		if cfg, cw, err = distrofile.ParseLintConfig(data); err == nil && lc != nil {
-			cfg, cw = distrofile.FromLinterConfig(lc), nil
-		}
+		cfg, cw, err = distrofile.LintConfigOf(data, lc)
 		for _, w := range cw {
 			res.AddWarning("DistrofileSyntax", "Distrofile syntax", "", w.Message, idx, w.Ranges)
 		}
