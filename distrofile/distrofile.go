@@ -87,12 +87,22 @@ func (s *Stage) Ref() string {
 type Command interface {
 	// Location is the instruction's line range.
 	Location() []parser.Range
+	// Instruction is the instruction's name as written in upper case
+	// ("MKDIR").
+	Instruction() string
 	// apply does the instruction to the stage being evaluated.
 	apply(s *StageSpec) error
 }
 
-// loc carries an instruction's location; embedded in every command.
-type loc struct{ Ranges []parser.Range }
+// loc carries an instruction's location and name; embedded in every
+// command.
+type loc struct {
+	Ranges []parser.Range
+	name   string // lower case, as the instruction table has it
+}
 
 // Location implements Command.
 func (l loc) Location() []parser.Range { return l.Ranges }
+
+// Instruction implements Command.
+func (l loc) Instruction() string { return strings.ToUpper(l.name) }

@@ -104,7 +104,7 @@ func (p *parseState) packageArgs(in *input, versions bool) ([]string, error) {
 		return nil, err
 	}
 	if len(ws) == 0 {
-		return nil, fmt.Errorf("%s needs at least one package name", in.NAME())
+		return nil, fmt.Errorf("%s needs at least one package name", in.loc.Instruction())
 	}
 	for _, w := range ws {
 		if err := checkPackageArg(w, versions); err != nil {

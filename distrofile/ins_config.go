@@ -95,18 +95,18 @@ func (p *parseState) pairs(in *input) ([]KeyValue, error) {
 	var kvs []KeyValue
 	for x := n.Next; x != nil; {
 		if x.Next == nil {
-			return nil, fmt.Errorf("%s: missing value for %q", in.NAME(), x.Value)
+			return nil, fmt.Errorf("%s: missing value for %q", in.loc.Instruction(), x.Value)
 		}
 		k, err := p.expand(x.Value)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", in.NAME(), err)
+			return nil, fmt.Errorf("%s: %w", in.loc.Instruction(), err)
 		}
 		v, err := p.expand(x.Next.Value)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", in.NAME(), err)
+			return nil, fmt.Errorf("%s: %w", in.loc.Instruction(), err)
 		}
 		if k == "" {
-			return nil, fmt.Errorf("%s: empty name in %q", in.NAME(), n.Original)
+			return nil, fmt.Errorf("%s: empty name in %q", in.loc.Instruction(), n.Original)
 		}
 		kvs = append(kvs, KeyValue{Key: k, Value: v})
 		x = x.Next.Next
@@ -115,7 +115,7 @@ func (p *parseState) pairs(in *input) ([]KeyValue, error) {
 		}
 	}
 	if len(kvs) == 0 {
-		return nil, fmt.Errorf("%s: needs at least one key=value pair", in.NAME())
+		return nil, fmt.Errorf("%s: needs at least one key=value pair", in.loc.Instruction())
 	}
 	return kvs, nil
 }
@@ -164,7 +164,7 @@ func (c *CmdCmd) apply(s *StageSpec) error {
 func (p *parseState) execForm(in *input) ([]string, error) {
 	if !in.node.Attributes["json"] {
 		return nil, fmt.Errorf("%s needs the exec (JSON) form, e.g. %s [\"/usr/bin/perl\"]: the image has no shell to run a command string",
-			in.NAME(), in.NAME())
+			in.loc.Instruction(), in.loc.Instruction())
 	}
 	return p.words(in, false)
 }
@@ -249,7 +249,7 @@ func (p *parseState) oneWord(in *input) (string, error) {
 		return "", err
 	}
 	if len(ws) != 1 || ws[0] == "" {
-		return "", fmt.Errorf("%s needs exactly one argument", in.NAME())
+		return "", fmt.Errorf("%s needs exactly one argument", in.loc.Instruction())
 	}
 	return ws[0], nil
 }
@@ -311,7 +311,7 @@ func (p *parseState) someWords(in *input) ([]string, error) {
 		return nil, err
 	}
 	if len(ws) == 0 {
-		return nil, fmt.Errorf("%s needs at least one argument", in.NAME())
+		return nil, fmt.Errorf("%s needs at least one argument", in.loc.Instruction())
 	}
 	return ws, nil
 }

@@ -79,9 +79,6 @@ type input struct {
 	splits bool
 }
 
-// NAME is the instruction's name as users write it, for messages.
-func (in *input) NAME() string { return strings.ToUpper(in.name) }
-
 // command parses instruction n of the current stage.
 func (p *parseState) command(name string, n *parser.Node) (Command, error) {
 	i := slices.IndexFunc(instructions, func(ins instruction) bool { return ins.name == name })
@@ -96,11 +93,11 @@ func (p *parseState) command(name string, n *parser.Node) (Command, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", strings.ToUpper(name), err)
 	}
-	return ins.parse(p, &input{name: name, node: n, loc: loc{Ranges: n.Location()}, flags: fl, splits: ins.parserSplits})
+	return ins.parse(p, &input{name: name, node: n, loc: loc{Ranges: n.Location(), name: name}, flags: fl, splits: ins.parserSplits})
 }
 
 func notImplemented(_ *parseState, in *input) (Command, error) {
-	return nil, fmt.Errorf("%s is part of the Distrofile language but not implemented in this release of the frontend", in.NAME())
+	return nil, fmt.Errorf("%s is part of the Distrofile language but not implemented in this release of the frontend", in.loc.Instruction())
 }
 
 // flagKind is the type of a flag's value.

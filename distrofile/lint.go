@@ -437,7 +437,7 @@ func (l *stageLinter) dirs() {
 		p := path.Clean(f.Path)
 		d, ok := known[p]
 		if !ok {
-			known[p] = decl{f.Mode, f.UID, f.GID, strings.ToUpper(commandName(f.By)) + " on " + lineOf(f.By.Location())}
+			known[p] = decl{f.Mode, f.UID, f.GID, f.By.Instruction() + " on " + lineOf(f.By.Location())}
 			continue
 		}
 		mk, isMkdir := f.By.(*MkdirCmd)
@@ -484,23 +484,8 @@ func (l *stageLinter) accounts() {
 		}
 		for _, p := range targets {
 			if slices.Contains(accountsFiles, p) {
-				l.warn(RuleAccountsFileOverwritten, f.By.Location(), "%s writes %s over the accounts the build makes from USERADD and GROUPADD (and that packages' scripts add to): add accounts with USERADD and GROUPADD", strings.ToUpper(commandName(f.By)), p)
+				l.warn(RuleAccountsFileOverwritten, f.By.Location(), "%s writes %s over the accounts the build makes from USERADD and GROUPADD (and that packages' scripts add to): add accounts with USERADD and GROUPADD", f.By.Instruction(), p)
 			}
 		}
 	}
-}
-
-// commandName is the name of the instruction c is, in lower case.
-func commandName(c Command) string {
-	switch c.(type) {
-	case *MkdirCmd:
-		return "mkdir"
-	case *WorkdirCmd:
-		return "workdir"
-	case *FileCmd:
-		return "file"
-	case *CopyCmd:
-		return "copy"
-	}
-	return "instruction"
 }
