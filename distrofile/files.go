@@ -91,10 +91,16 @@ func parseFilesAtOnce(dt []byte) (*parser.Result, map[int]bool, bool) {
 	return res, files, found == len(files)
 }
 
+// keywordOffset is where a line's first word starts: after blanks, and
+// the byte order mark the parser skips before the first line.
+func keywordOffset(line []byte) int {
+	return len(line) - len(bytes.TrimLeftFunc(line, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }))
+}
+
 // fileKeyword reports whether line starts with the word FILE (after
 // blanks, and the byte order mark the parser skips), and where.
 func fileKeyword(line []byte) (int, bool) {
-	off := len(line) - len(bytes.TrimLeftFunc(line, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }))
+	off := keywordOffset(line)
 	if len(line) < off+4 || !bytes.EqualFold(line[off:off+4], []byte("file")) {
 		return 0, false
 	}
@@ -137,8 +143,7 @@ func rewriteFileInstructions(dt []byte) ([]byte, map[int]bool, error) {
 			return nil, nil, fmt.Errorf("internal error: FILE on line %d not found", next.StartLine)
 		}
 		line := lines[i]
-		// The parser skips a byte order mark before the first line.
-		off := len(line) - len(bytes.TrimLeftFunc(line, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }))
+		off := keywordOffset(line)
 		if !bytes.EqualFold(line[off:min(off+4, len(line))], []byte("file")) {
 			return nil, nil, fmt.Errorf("internal error: FILE on line %d not found", next.StartLine)
 		}
