@@ -70,9 +70,9 @@ func (s *StageSpec) clone() *StageSpec {
 	return &c
 }
 
-// EvalStage applies a stage's instructions. base is the evaluated base stage
+// evalStage applies a stage's instructions. base is the evaluated base stage
 // for FROM <stage>.
-func EvalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
+func evalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
 	var s *StageSpec
 	switch st.From.Kind {
 	case FromStage:
@@ -122,7 +122,7 @@ func setEnv(env []string, k, v string) []string {
 func EvalStages(df *Distrofile) (map[*Stage]*StageSpec, error) {
 	out := map[*Stage]*StageSpec{}
 	for _, st := range df.Stages {
-		s, err := EvalStage(st, out[st.From.Stage])
+		s, err := evalStage(st, out[st.From.Stage])
 		if err != nil {
 			return nil, err
 		}
