@@ -108,6 +108,21 @@ func NewDropper(specs ...string) (*Dropper, error) {
 	return d, nil
 }
 
+// keepOnly adds a rule that drops every path but those matching one of
+// the globs only, their contents and what leads to them (Options.Only).
+func (d *Dropper) keepOnly(only []string) error {
+	r := dropRule{drop: []glob{mustGlob("/**")}}
+	for _, s := range only {
+		g, err := compileGlob(s)
+		if err != nil {
+			return err
+		}
+		r.keep = append(r.keep, g)
+	}
+	d.rules = append(d.rules, r)
+	return nil
+}
+
 // ValidateDrop reports whether spec is a valid Options.Drop
 // specification, with the error NewDropper would return.
 func ValidateDrop(spec string) error {

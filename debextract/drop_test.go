@@ -210,6 +210,55 @@ func TestDropRealShaped(t *testing.T) {
 	e.checkOutside(t)
 }
 
+// TestExtractOnly takes the C.utf8 locale and the copyright file out of a
+// package laid out like libc-bin, also through a DROP of docs, and with
+// the user's own drops still applied.
+func TestExtractOnly(t *testing.T) {
+	entries := debtest.WithParents([]debtest.Entry{
+		debtest.File("./sbin/ldconfig", 0755, "elf"),
+		debtest.File("./usr/bin/locale", 0755, "elf"),
+		debtest.File("./usr/lib/locale/C.utf8/LC_CTYPE", 0644, "ctype"),
+		debtest.File("./usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES", 0644, "msg"),
+		debtest.File("./usr/lib/locale/C.utf8/LC_TIME", 0644, "time"),
+		debtest.File("./usr/lib/locale/C.utf8x", 0644, "not it"),
+		debtest.File("./usr/share/doc/libc-bin/copyright", 0644, "LGPL"),
+		debtest.File("./usr/share/doc/libc-bin/changelog.Debian.gz", 0644, "changes"),
+		debtest.Symlink("./usr/share/doc/libc-bin/NEWS", "x"),
+	})
+	only := []string{"/usr/lib/locale/C.utf8", "/usr/share/doc/libc-bin/copyright"}
+	for _, tc := range []struct {
+		name string
+		drop []string
+		want []string
+	}{
+		{"only", nil, []string{
+			"usr/", "usr/lib/", "usr/lib/locale/", "usr/lib/locale/C.utf8/", "usr/lib/locale/C.utf8/LC_CTYPE",
+			"usr/lib/locale/C.utf8/LC_MESSAGES/", "usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES", "usr/lib/locale/C.utf8/LC_TIME",
+			"usr/share/", "usr/share/doc/", "usr/share/doc/libc-bin/", "usr/share/doc/libc-bin/copyright",
+		}},
+		{"docs and a glob", []string{"docs", "/usr/lib/locale/*/LC_TIME"}, []string{
+			"usr/", "usr/lib/", "usr/lib/locale/", "usr/lib/locale/C.utf8/", "usr/lib/locale/C.utf8/LC_CTYPE",
+			"usr/lib/locale/C.utf8/LC_MESSAGES/", "usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES",
+			"usr/share/", "usr/share/doc/", "usr/share/doc/libc-bin/", "usr/share/doc/libc-bin/copyright",
+		}},
+		{"the locale dropped", []string{"/usr/lib/locale"}, []string{
+			"usr/", "usr/lib/", "usr/share/", "usr/share/doc/", "usr/share/doc/libc-bin/", "usr/share/doc/libc-bin/copyright",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.mustExtract(t, pkg(entries...), Options{UsrMerge: true, Only: only, Drop: tc.drop})
+			if got := listTree(t, e.out); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("tree:\n got %q\nwant %q", got, tc.want)
+			}
+			e.checkOutside(t)
+		})
+	}
+	if _, err := Extract(strings.NewReader(""), t.TempDir(), Options{Only: []string{"usr/lib"}}); err == nil || !strings.Contains(err.Error(), "absolute") {
+		t.Errorf("a relative Only: %v", err)
+	}
+}
+
 // TestDropHardlinks: a kept hard link whose target was dropped keeps the
 // target's bytes and metadata; the staging directory does not survive.
 func TestDropHardlinks(t *testing.T) {

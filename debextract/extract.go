@@ -88,6 +88,12 @@ type Options struct {
 	// means DefaultMaxTotalSize. The decompressed data.tar stream may be at
 	// most twice as large.
 	MaxTotalSize int64
+	// Only, when not empty, extracts only the entries at these paths and
+	// beneath them, and the directories (and symbolic links) on the way to
+	// them: absolute globs with the syntax of NewDropper. Everything else
+	// is dropped, as by Drop. The frontend takes the C.utf8 locale out of
+	// libc-bin this way.
+	Only []string
 	// Drop lists paths removed from the package content before they reach
 	// the output directory: DropDocs, DropLocales or absolute globs, with
 	// the syntax and rules of NewDropper. They are matched against final
@@ -245,6 +251,9 @@ func NewLayer(outDir string, opt Options) (*Layer, error) {
 		opt.MaxTotalSize = DefaultMaxTotalSize
 	}
 	drop, err := NewDropper(opt.Drop...)
+	if err == nil && len(opt.Only) > 0 {
+		err = drop.keepOnly(opt.Only)
+	}
 	if err != nil {
 		return nil, &Error{Member: "options", Err: err}
 	}

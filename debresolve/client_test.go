@@ -64,6 +64,7 @@ func trixieLike(t testing.TB, key *openpgp.Entity) *archivetest.Archive {
 				st("libperl5.40", "5.40.1-6", "Depends: libc6 (>= 2.38), libdb5.3t64, perl-modules-5.40 (>= 5.40.1-6)"),
 				st("libdb5.3t64", "5.3.28+dfsg2-9", "Depends: libc6 (>= 2.34)"),
 				st("libc6", "2.41-12", "Depends: libgcc-s1", "Priority: optional"),
+				st("libc-bin", "2.41-12", "Depends: libc6 (>> 2.41)", "Priority: required"),
 				st("libgcc-s1", "14.2.0-19", "Depends: gcc-14-base (= 14.2.0-19), libc6 (>= 2.35)"),
 				st("gcc-14-base", "14.2.0-19", "Priority: required"),
 				st("libhtml-parser-perl", "3.83-1+b2", "Depends: libhtml-tagset-perl, liburi-perl, perl:any, perlapi-5.40.1, libc6 (>= 2.4)"),
@@ -79,7 +80,8 @@ func trixieLike(t testing.TB, key *openpgp.Entity) *archivetest.Archive {
 		{Root: "debian", Dist: "trixie-updates", Suite: "stable-updates", Key: key, Compression: "xz",
 			ValidUntil: relDate.Add(7 * 24 * time.Hour),
 			Packages: map[string]string{
-				"main/amd64": st("libc6", "2.41-12+deb13u1", "Depends: libgcc-s1"),
+				"main/amd64": st("libc6", "2.41-12+deb13u1", "Depends: libgcc-s1") + "\n" +
+					st("libc-bin", "2.41-12+deb13u1", "Depends: libc6 (>> 2.41)", "Priority: required"),
 			}},
 		{Root: "debian-security", Dist: "trixie-security", Suite: "stable-security", Key: key,
 			ValidUntil: relDate.Add(7 * 24 * time.Hour),

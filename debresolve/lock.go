@@ -17,12 +17,22 @@ import (
 
 // LockVersion is the newest format version of Distrofile.lock, which
 // ParseLock reads along with the older ones. Version 2 added the record of
-// DROP scans (LockStage.Drop, LockPackage.Drops); a lock without one is
-// written as version 1, as before, so that older frontends still read it.
-const LockVersion = 2
+// DROP scans (LockStage.Drop, LockPackage.Drops), version 3 the package
+// of the C.utf8 locale (LockArch.Locale). A lock is written with the
+// oldest version that has what it records, so that older frontends still
+// read it.
+const LockVersion = lockVersionLocale
 
-// lockVersionNoDrop is the version written when no stage has LockStage.Drop.
-const lockVersionNoDrop = 1
+const (
+	// lockVersionNoDrop is the version written when no stage has
+	// LockStage.Drop or a LockArch.Locale.
+	lockVersionNoDrop = 1
+	// lockVersionDrop is the version written when a stage has
+	// LockStage.Drop and none has a LockArch.Locale.
+	lockVersionDrop = 2
+	// lockVersionLocale is the first version with LockArch.Locale.
+	lockVersionLocale = 3
+)
 
 // LockFileName is the lock file's name, next to the Distrofile.
 const LockFileName = "Distrofile.lock"
@@ -126,6 +136,10 @@ type LockArch struct {
 	Roots []string `json:"roots"`
 	// Packages is the closure sorted by name.
 	Packages []LockPackage `json:"packages"`
+	// Locale, when set, is the package the image takes the C.utf8 locale
+	// from (Closure.Locale); its Depends are empty. A lock written before
+	// version 3 has none: a build from it has no locale, and says so.
+	Locale *LockPackage `json:"locale,omitempty"`
 }
 
 // LockPackage is one pinned package.
@@ -332,6 +346,16 @@ func newLockArch(cl *Closure, srcOf func(*Package) (int, error)) (*LockArch, err
 		})
 	}
 	sort.Slice(la.Packages, func(i, j int) bool { return la.Packages[i].Name < la.Packages[j].Name })
+	if p := cl.Locale; p != nil {
+		i, err := srcOf(p)
+		if err != nil {
+			return nil, err
+		}
+		la.Locale = &LockPackage{
+			Name: p.Name, Version: p.Version, Arch: p.Architecture, Suite: p.Suite, Source: i,
+			Path: p.Filename, SHA256: p.SHA256, Size: p.Size, Depends: []string{},
+		}
+	}
 	return la, nil
 }
 
@@ -348,17 +372,31 @@ func (s *LockStage) AddArch(la *LockArch) {
 // the source's archive root plus the package's path. Relationship fields
 // are not filled.
 func (a *LockArch) Closure(sources []Source) (*Closure, error) {
-	out := make([]*Package, 0, len(a.Packages))
-	for _, lp := range a.Packages {
+	pkg := func(lp LockPackage) (*Package, error) {
 		if lp.Source < 0 || lp.Source >= len(sources) {
 			return nil, fmt.Errorf("lock: package %s refers to source %d, the stage has %d", lp.Name, lp.Source, len(sources))
 		}
-		out = append(out, &Package{
+		return &Package{
 			Name: lp.Name, Version: lp.Version, Architecture: lp.Arch, Suite: lp.Suite,
 			Filename: lp.Path, URL: archiveRoot(sources[lp.Source]) + "/" + lp.Path, SHA256: lp.SHA256, Size: lp.Size,
-		})
+		}, nil
 	}
-	return &Closure{Arch: a.Arch, Roots: slices.Clone(a.Roots), Packages: out, Edges: a.Edges()}, nil
+	cl := &Closure{Arch: a.Arch, Roots: slices.Clone(a.Roots), Packages: make([]*Package, 0, len(a.Packages)), Edges: a.Edges()}
+	for _, lp := range a.Packages {
+		p, err := pkg(lp)
+		if err != nil {
+			return nil, err
+		}
+		cl.Packages = append(cl.Packages, p)
+	}
+	if a.Locale != nil {
+		p, err := pkg(*a.Locale)
+		if err != nil {
+			return nil, err
+		}
+		cl.Locale = p
+	}
+	return cl, nil
 }
 
 // Edges returns the dependency edges by package name, as in Closure.Edges.
@@ -371,12 +409,17 @@ func (a *LockArch) Edges() map[string][]string {
 }
 
 // Finish computes the lock's InputsSHA256 from its stages, and its
-// version: LockVersion when a stage has a Drop record, else 1.
+// version: the oldest that has what the lock records (see LockVersion).
 func (l *Lock) Finish() {
 	l.Version = lockVersionNoDrop
 	for _, s := range l.Stages {
 		if s.Drop != nil {
-			l.Version = LockVersion
+			l.Version = max(l.Version, lockVersionDrop)
+		}
+		for _, a := range s.Archs {
+			if a.Locale != nil || a.has(LocaleLibc) && !a.has(LocalePackage) {
+				l.Version = lockVersionLocale
+			}
 		}
 	}
 	h := sha256.New()
@@ -420,7 +463,11 @@ func (l *Lock) Marshal() []byte {
 			for k, p := range a.Packages {
 				fmt.Fprintf(&b, "\n            %s%s", line(p), comma(k, len(a.Packages)))
 			}
-			fmt.Fprintf(&b, "\n          ]\n        }%s", comma(j, len(s.Archs)))
+			b.WriteString("\n          ]")
+			if a.Locale != nil {
+				fmt.Fprintf(&b, ",\n          \"locale\": %s", line(a.Locale))
+			}
+			fmt.Fprintf(&b, "\n        }%s", comma(j, len(s.Archs)))
 		}
 		fmt.Fprintf(&b, "\n      ]\n    }%s", comma(i, len(l.Stages)))
 	}
@@ -465,14 +512,38 @@ func ParseLock(data []byte) (*Lock, error) {
 						return nil, fmt.Errorf("%s: stage %s, %s: package %q drops %q, which is not in the stage's drop specs", LockFileName, s.Stage, a.Arch, p.Name, d)
 					}
 				}
-				if p.Name == "" || p.Version == "" || p.Path == "" || strings.Contains(p.Path, "..") || !hex64.MatchString(p.SHA256) || p.Size < 0 ||
-					p.Source < 0 || p.Source >= len(s.Sources) {
+				if !p.valid(len(s.Sources)) {
 					return nil, fmt.Errorf("%s: stage %s, %s: invalid package entry %q", LockFileName, s.Stage, a.Arch, p.Name)
 				}
+			}
+			if p := a.Locale; p != nil && (!p.valid(len(s.Sources)) || len(p.Depends) > 0 || len(p.Drops) > 0) {
+				return nil, fmt.Errorf("%s: stage %s, %s: invalid locale entry %q", LockFileName, s.Stage, a.Arch, p.Name)
 			}
 		}
 	}
 	return &l, nil
+}
+
+// PredatesLocale reports whether the lock was written in a version that
+// has no LockArch.Locale: its closures with libc6 have no C.utf8 locale,
+// which a new lock would add. (A lock with a closure that has libc6 and
+// not libc-bin is written as version 3 at least, with or without the
+// locale's package.)
+func (l *Lock) PredatesLocale() bool {
+	return l.Version < lockVersionLocale
+}
+
+// has reports whether the closure has the package name.
+func (a *LockArch) has(name string) bool {
+	_, ok := slices.BinarySearchFunc(a.Packages, name, func(p LockPackage, n string) int { return strings.Compare(p.Name, n) })
+	return ok
+}
+
+// valid reports whether p has the fields a build needs, and a source
+// among the stage's n.
+func (p LockPackage) valid(n int) bool {
+	return p.Name != "" && p.Version != "" && p.Path != "" && !strings.Contains(p.Path, "..") && hex64.MatchString(p.SHA256) && p.Size >= 0 &&
+		p.Source >= 0 && p.Source < n
 }
 
 // WhyPaths returns, for each root (in order) from which target can be

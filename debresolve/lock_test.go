@@ -94,9 +94,16 @@ func TestLockRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(cl.Edges["perl"], []string{"libperl5.40", "perl-base", "perl-modules-5.40"}) {
 		t.Fatalf("perl edges: %v", cl.Edges["perl"])
 	}
-	// One package per line.
+	// The C.utf8 locale's package, at libc6's version, from the same
+	// suite, is not installed; it makes the lock version 3.
+	if p := cl.Locale; p == nil || p.Name != "libc-bin" || p.Version != "2.41-12+deb13u1" || p.Suite != "trixie-updates" || len(p.SHA256) != 64 ||
+		cl.Package("libc-bin") != nil || parsed.Version != 3 {
+		t.Fatalf("locale %+v, lock version %d", p, parsed.Version)
+	}
+	// One package per line, the locale's last.
 	lines := strings.Count(string(data), "\"name\":")
-	if lines != len(cl.Packages) || strings.Count(string(data), "\n") < len(cl.Packages)+10 {
+	if lines != len(cl.Packages)+1 || strings.Count(string(data), "\n") < len(cl.Packages)+10 ||
+		!strings.Contains(string(data), "\n          ],\n          \"locale\": {\"name\":\"libc-bin\",") {
 		t.Fatalf("layout:\n%s", data)
 	}
 	// Any other mirror serves the same lock: URLs follow the sources given.
@@ -113,7 +120,8 @@ func TestLockRoundTrip(t *testing.T) {
 // record on one line after the sources and each package's drops on its
 // own line; without one, the lock stays version 1.
 func TestLockDrop(t *testing.T) {
-	l, _ := lockOf(t, 3, []string{"perl"}, "amd64")
+	// Without libc6, for the version of a lock without the locale.
+	l, _ := lockOf(t, 3, []string{"dpkg", "gcc-14-base"}, "amd64")
 	if l.Version != 1 || strings.Contains(string(l.Marshal()), "drop") {
 		t.Fatalf("no scan: version %d\n%s", l.Version, l.Marshal())
 	}
@@ -150,9 +158,9 @@ func TestLockDrop(t *testing.T) {
 	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), `drops "locales", which is not in the stage's drop specs`) {
 		t.Errorf("unknown drop: %v", err)
 	}
-	bad = strings.Replace(string(data), `"lockfile_version": 2`, `"lockfile_version": 3`, 1)
-	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), "lockfile_version 3, this frontend reads versions 1 to 2") {
-		t.Errorf("version 3: %v", err)
+	bad = strings.Replace(string(data), `"lockfile_version": 2`, `"lockfile_version": 4`, 1)
+	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), "lockfile_version 4, this frontend reads versions 1 to 3") {
+		t.Errorf("version 4: %v", err)
 	}
 }
 
@@ -175,8 +183,11 @@ func TestParseLockErrors(t *testing.T) {
 		name, data, want string
 	}{
 		{"not json", "{", "unexpected EOF"},
-		{"version", strings.Replace(good, `"lockfile_version": 1`, `"lockfile_version": 9`, 1), "lockfile_version 9"},
-		{"unknown field", strings.Replace(good, `"lockfile_version": 1,`, `"lockfile_version": 1, "x": 1,`, 1), "unknown field"},
+		{"version", strings.Replace(good, `"lockfile_version": 3`, `"lockfile_version": 9`, 1), "lockfile_version 9"},
+		{"unknown field", strings.Replace(good, `"lockfile_version": 3,`, `"lockfile_version": 3, "x": 1,`, 1), "unknown field"},
+		{"locale with depends", good[:strings.LastIndex(good, `"depends":[]}`)] + `"depends":["libc6"]}` + good[strings.LastIndex(good, `"depends":[]}`)+len(`"depends":[]}`):],
+			`invalid locale entry "libc-bin"`},
+		{"locale path escape", strings.Replace(good, `"path":"pool/main/libc/libc-bin`, `"path":"../libc-bin`, 1), `invalid locale entry "libc-bin"`},
 		{"edited inputs", strings.Replace(good, `"roots":["perl"]`, `"roots":["perl","curl"]`, 1), "inputs_sha256 does not match"},
 		{"bad sha256", strings.Replace(good, sha, "abc", 1), "invalid package entry"},
 		{"bad source index", strings.Replace(good, `"source":0`, `"source":7`, 1), "invalid package entry"},

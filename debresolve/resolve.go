@@ -34,6 +34,10 @@ type Closure struct {
 	// Edges maps every package name of the closure to the sorted names of
 	// the closure packages that satisfy its Depends and Pre-Depends.
 	Edges map[string][]string
+	// Locale, when not nil, is the package whose LocalePaths the image
+	// takes (see LocalePackage). It is not one of Packages: it is not
+	// installed.
+	Locale *Package
 }
 
 // Package returns the closure's package named name, or nil.
@@ -321,6 +325,7 @@ func Resolve(indexes []*Index, arch string, req Request) (*Closure, error) {
 		c.Packages = append(c.Packages, s.pkg)
 	}
 	sort.Slice(c.Packages, func(i, j int) bool { return c.Packages[i].Name < c.Packages[j].Name })
+	c.Locale = r.locale()
 	return c, nil
 }
 

@@ -56,6 +56,12 @@ func TestE2EJavaTrustStore(t *testing.T) {
 	if !strings.Contains(out, "debian:private-ca.pem") {
 		t.Errorf("the COPY'd CA is not in the trust store:\n%s", out)
 	}
+	// ENV LANG=C.UTF-8 needs the C.utf8 locale, which libc-bin ships and
+	// the image takes alone (Java says ANSI_X3.4-1968 without it).
+	out, err = runIn(t, image, "/usr/bin/java", "-XshowSettings:properties", "-version")
+	if err != nil || !strings.Contains(out, "sun.jnu.encoding = UTF-8") {
+		t.Errorf("java with LANG=C.UTF-8: %v\n%s", err, out)
+	}
 	out, err = runIn(t, image, "/usr/bin/java", "-cp", "/app", "TLSClient", srv.URL)
 	if err != nil || !strings.Contains(out, "200 OK: hello from a private CA") {
 		t.Errorf("the Java client does not trust the private CA: %v\n%s", err, out)

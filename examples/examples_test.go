@@ -190,7 +190,7 @@ func TestE2EPerl(t *testing.T) {
 		t.Fatalf("build failed: %v\n%s", err, out)
 	}
 
-	// One layer per package plus the generated-files layer.
+	// One layer per package plus the locale, generated files and effects.
 	pkgs := map[string]bool{}
 	for _, x := range extractions(out) {
 		pkgs[x.name+" "+x.version] = true
@@ -205,8 +205,8 @@ func TestE2EPerl(t *testing.T) {
 		}
 	}
 	m, cfg := pushed(t, e.registry, "examples/perl", "e2e")
-	if len(m.Layers) != len(pkgs)+2 {
-		t.Errorf("%d layers for %d packages: want one per package plus the generated files and the effects", len(m.Layers), len(pkgs))
+	if len(m.Layers) != len(pkgs)+3 {
+		t.Errorf("%d layers for %d packages: want one per package plus the C.utf8 locale, the generated files and the effects", len(m.Layers), len(pkgs))
 	}
 	if cfg.OS != "linux" || cfg.Architecture != "amd64" || cfg.Config.User != "app" ||
 		strings.Join(cfg.Config.Entrypoint, " ") != "/usr/bin/perl" || cfg.Config.WorkingDir != "/app" {

@@ -89,8 +89,9 @@ func (fs *imageFS) resolve(p string) (string, *tar.Header) {
 // checkStructure checks what every Distrofile image must have, as
 // distroless's structure tests do: the accounts (root, nobody, nonroot and
 // the image's user), the user's home as the user's and writable, /tmp
-// 1777, an os-release, and no shell and no apt.
-func checkStructure(t *testing.T, registry, repo, tag string) {
+// 1777, an os-release, the C.utf8 locale where libc6 is (which it
+// returns), and no shell and no apt.
+func checkStructure(t *testing.T, registry, repo, tag string) (locale bool) {
 	t.Helper()
 	fs, cfg := readImage(t, registry, repo, tag)
 	passwd, group := fs.bodies["/etc/passwd"], fs.bodies["/etc/group"]
@@ -115,10 +116,16 @@ func checkStructure(t *testing.T, registry, repo, tag string) {
 			t.Errorf("%s: %s is in a distroless image", repo, p)
 		}
 	}
+	// The C.utf8 locale (LANG=C.UTF-8) in every image that has libc6, and
+	// only there; libc-bin is not installed for it.
+	_, libc := fs.hdrs["/var/lib/dpkg/status.d/libc6"]
+	if h := fs.hdrs["/usr/lib/locale/C.utf8/LC_CTYPE"]; libc != (h != nil) {
+		t.Errorf("%s: libc6 installed %v, /usr/lib/locale/C.utf8/LC_CTYPE %s", repo, libc, describe(h))
+	}
 	// The user the image runs as is in /etc/passwd, and its home is its own.
 	user, _, _ := strings.Cut(cfg.Config.User, ":")
 	if user == "" || user == "root" || user == "0" {
-		return
+		return libc
 	}
 	var entry []string
 	for _, l := range strings.Split(passwd, "\n") {
@@ -131,7 +138,7 @@ func checkStructure(t *testing.T, registry, repo, tag string) {
 		if _, err := strconv.Atoi(user); err != nil {
 			t.Errorf("%s: USER %s is not in /etc/passwd:\n%s", repo, user, passwd)
 		}
-		return
+		return libc
 	}
 	uid, _ := strconv.Atoi(entry[2])
 	if home := entry[5]; strings.HasPrefix(home, "/home/") {
@@ -139,6 +146,7 @@ func checkStructure(t *testing.T, registry, repo, tag string) {
 			t.Errorf("%s: %s's home %s is %s, want it the user's and writable", repo, entry[0], home, describe(h))
 		}
 	}
+	return libc
 }
 
 func describe(h *tar.Header) string {

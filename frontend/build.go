@@ -310,10 +310,11 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 		return llb.State{}, nil, err
 	}
 	var pkgs []llbgen.Package
+	var locale *llbgen.Package
 	var caOwners []string
 	var origin map[string][]parser.Range
 	if len(s.Roots) > 0 {
-		if pkgs, caOwners, origin, err = b.resolve(ctx, st, s, arch); err != nil {
+		if pkgs, locale, caOwners, origin, err = b.resolve(ctx, st, s, arch); err != nil {
 			return llb.State{}, nil, err
 		}
 	}
@@ -341,7 +342,7 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 		}
 		files = append(files, f)
 	}
-	ip := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Files: files, Config: s.Config, Epoch: b.epoch,
+	ip := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Locale: locale, Files: files, Config: s.Config, Epoch: b.epoch,
 		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, s, arch)}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
 		MaxLayers: b.maxLayers, NoMerge: b.noMerge, NoContentHash: b.noHash, IgnoreCache: b.bc.IsNoCache(st.Name)}
@@ -372,18 +373,23 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 
 // resolve returns the stage's package closure (from Distrofile.lock, or
 // resolved from the stage's sources; see lock.go).
-// The origin map gives each package the INSTALL lines that pulled it in.
-func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, arch string) ([]llbgen.Package, []string, map[string][]parser.Range, error) {
+// The origin map gives each package the INSTALL lines that pulled it in;
+// the package of the C.utf8 locale, when there is one, has libc6's.
+func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, arch string) ([]llbgen.Package, *llbgen.Package, []string, map[string][]parser.Range, error) {
 	cl, err := b.closure(ctx, st, s, arch)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	origin := plan.RootOrigins(cl, s.Roots)
 	out := make([]llbgen.Package, 0, len(cl.Packages))
 	for _, p := range cl.Packages {
 		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}})
 	}
-	return out, caOwners(cl), origin, nil
+	var locale *llbgen.Package
+	if cl.Locale != nil {
+		locale = &llbgen.Package{Package: cl.Locale, Constraints: []llb.ConstraintsOpt{b.loc(origin[debresolve.LocaleLibc])}}
+	}
+	return out, locale, caOwners(cl), origin, nil
 }
 
 // caOwners lists ca-certificates and the packages of cl that depend on it

@@ -20,6 +20,10 @@ type Plan struct {
 	Arch     string
 	// Packages in a stable order (the resolver sorts them by name).
 	Packages []Package
+	// Locale, when not nil, is the package the C.utf8 locale is taken
+	// from (see LocaleLayer): a layer of its own, below the generated
+	// files.
+	Locale *Package
 	// Files are the generated files, in order (see BaseFiles, FilesLayer).
 	Files  []File
 	Config imagespec.Config
@@ -113,7 +117,15 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 	if err != nil {
 		return llb.State{}, nil, err
 	}
-	top := []llb.State{files}
+	var top []llb.State
+	if plan.Locale != nil {
+		l, err := LocaleLayer(*plan.Locale, opt)
+		if err != nil {
+			return llb.State{}, nil, err
+		}
+		top = append(top, l)
+	}
+	top = append(top, files)
 	if len(plan.Packages) > 0 {
 		eff, err := EffectsLayer(plan, layers, files, opt)
 		if err != nil {

@@ -200,6 +200,25 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 		}
 		cmd.CAOwners = own
 	}
+	return opt.runExtract(cmd, layers, "")
+}
+
+// LocaleLayer returns the layer of the C.utf8 locale (debresolve.Closure's
+// Locale): debresolve.LocalePaths out of p's .deb, extracted with opt, so
+// that DROP applies, and without a dpkg status, since p is not installed.
+func LocaleLayer(p Package, opt ExtractOptions) (llb.State, error) {
+	cmd := helperargs.Extract{UsrMerge: opt.UsrMerge, MaxMTime: opt.MaxMTime, Only: debresolve.LocalePaths, Drop: opt.Drop}
+	st, err := opt.runExtract(cmd, [][]Package{{p}}, "[distrofile] the C.utf8 locale, from "+p.Label())
+	if err != nil {
+		return llb.State{}, err
+	}
+	return st[0], nil
+}
+
+// runExtract runs the helper's Extract cmd, with its layers filled in
+// from layers, as one ExecOp named name (by default "extract" and the
+// packages).
+func (opt ExtractOptions) runExtract(cmd helperargs.Extract, layers [][]Package, name string) ([]llb.State, error) {
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
@@ -243,7 +262,10 @@ func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("llbgen: an extraction without packages")
 	}
-	runOpts = append(runOpts, helperArgs(cmd), llb.WithCustomName("extract "+strings.Join(labels, ", ")))
+	if name == "" {
+		name = "extract " + strings.Join(labels, ", ")
+	}
+	runOpts = append(runOpts, helperArgs(cmd), llb.WithCustomName(name))
 	es := opt.Helper.Run(runOpts...)
 	states := make([]llb.State, len(outs))
 	for j, out := range outs {

@@ -625,3 +625,82 @@ func TestCACertificatesReadsLayers(t *testing.T) {
 		})
 	}
 }
+
+// TestLocaleLayer: the locale's package is extracted alone with --only
+// (and the stage's DROP), without a dpkg status, into a layer of the
+// merge, and is neither an input of the effects step nor fetched twice.
+func TestLocaleLayer(t *testing.T) {
+	plan := testPlan()
+	plan.Locale = &Package{Package: &debresolve.Package{Name: "libc-bin", Version: "2.41-12", Architecture: "arm64",
+		URL: "http://m.invalid/debian/pool/main/g/glibc/libc-bin_2.41-12_arm64.deb", SHA256: strings.Repeat("c", 64)}}
+	helper := HelperTool(llb.Image("example.invalid/frontend"))
+	root, _, err := Build(plan, ExtractOptions{Helper: helper, BuildPlatform: ocispecs.Platform{OS: "linux", Architecture: "amd64"}, UsrMerge: true, Drop: []string{"docs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := root.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var localeArgs []string
+	var merges []int
+	https, localeExecs := 0, 0
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		switch v := op.Op.(type) {
+		case *pb.Op_Source:
+			if strings.HasPrefix(v.Source.Identifier, "http") {
+				https++
+			}
+		case *pb.Op_Exec:
+			args := strings.Join(v.Exec.Meta.Args, " ")
+			if strings.Contains(args, "--only=") {
+				localeExecs++
+				localeArgs = v.Exec.Meta.Args
+				if name := def.Metadata[digestOf(dt)].Description["llb.customname"]; name != "[distrofile] the C.utf8 locale, from libc-bin 2.41-12" {
+					t.Errorf("locale step named %q", name)
+				}
+			}
+			if strings.Contains(args, "--effects") && args != effectsArgs(t, testPlan()) {
+				t.Errorf("effects step %s, without the locale %s", args, effectsArgs(t, testPlan()))
+			}
+		case *pb.Op_Merge:
+			merges = append(merges, len(v.Merge.Inputs))
+		}
+	}
+	want := []string{"/extract", "--usrmerge", "--only=/usr/lib/locale/C.utf8", "--only=/usr/share/doc/libc-bin/copyright", "--drop=docs", "/in/pkg.deb", "/out"}
+	if localeExecs != 1 || !slices.Equal(localeArgs, want) {
+		t.Errorf("%d locale steps, args %q, want %q", localeExecs, localeArgs, want)
+	}
+	// Packages, locale, generated files, effects.
+	if !slices.Equal(merges, []int{5}) || https != 3 {
+		t.Errorf("merges %v, %d fetches", merges, https)
+	}
+}
+
+// effectsArgs returns the command line of plan's effects step.
+func effectsArgs(t *testing.T, plan Plan) string {
+	t.Helper()
+	root, _, err := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), UsrMerge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := root.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := op.Op.(*pb.Op_Exec); ok && slices.Contains(v.Exec.Meta.Args, "--effects") {
+			return strings.Join(v.Exec.Meta.Args, " ")
+		}
+	}
+	t.Fatal("no effects step")
+	return ""
+}

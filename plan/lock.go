@@ -154,5 +154,9 @@ func Locked(lock *debresolve.Lock, st *distrofile.Stage, s *distrofile.StageSpec
 	if err != nil {
 		return nil, distrofile.ErrAt(s.FromRanges, "%v", err)
 	}
+	if p.Warn != nil && lock.PredatesLocale() && cl.Package(debresolve.LocaleLibc) != nil && cl.Package(debresolve.LocalePackage) == nil {
+		p.Warn(fmt.Sprintf("%s (version %d) predates the C.utf8 locale: the %s image of stage %q has no /usr/lib/locale/C.utf8, so LANG=C.UTF-8 falls back to ASCII; %s",
+			debresolve.LockFileName, lock.Version, arch, key, lockHint))
+	}
 	return cl, nil
 }

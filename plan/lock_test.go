@@ -186,6 +186,21 @@ func TestMakeLockAndCheck(t *testing.T) {
 	if len(f.urls) != 0 {
 		t.Fatalf("a locked build fetched %v", f.urls)
 	}
+	// The archive has no libc-bin: the closure with libc6 has no locale,
+	// and since the lock (version 3) says so, no warning. A lock of
+	// version 2 predates the locale: a warning says so, not an error.
+	var warned []string
+	p.Warn = func(m string) { warned = append(warned, m) }
+	if _, err := Locked(l2, df.Stages[1], s, p, "amd64"); err != nil || l2.Version != 3 || len(warned) != 0 {
+		t.Fatalf("version %d: %v %q", l2.Version, err, warned)
+	}
+	old := *l2
+	old.Version = 2
+	if _, err := Locked(&old, df.Stages[1], s, p, "amd64"); err != nil || len(warned) != 1 ||
+		!strings.Contains(warned[0], `(version 2) predates the C.utf8 locale: the amd64 image of stage "app" has no /usr/lib/locale/C.utf8`) {
+		t.Fatalf("an old lock: %v %q", err, warned)
+	}
+	p.Warn = nil
 
 	// Stale locks say what changed, on the stage's FROM line.
 	for _, tc := range []struct {

@@ -128,7 +128,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case helperargs.ScanDrops:
 		return scanDrops(c.Debs, c.Out, debextract.Options{UsrMerge: c.UsrMerge, Drop: c.Drop})
 	case helperargs.Extract:
-		opt := debextract.Options{UsrMerge: c.UsrMerge, DpkgStatus: c.DpkgStatus, MaxMTime: c.MaxMTime, Drop: c.Drop, CAOwners: c.CAOwners}
+		opt := debextract.Options{UsrMerge: c.UsrMerge, DpkgStatus: c.DpkgStatus, MaxMTime: c.MaxMTime, Only: c.Only, Drop: c.Drop, CAOwners: c.CAOwners}
 		return extractLayers(c.Layers, opt, stdout)
 	}
 	return fmt.Errorf("unknown command %T", cmd)

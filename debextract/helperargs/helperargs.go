@@ -7,7 +7,7 @@
 //
 // The modes:
 //
-//	Extract         [--dpkg-status] [--usrmerge] [--max-mtime=UNIX] [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+//	Extract         [--dpkg-status] [--usrmerge] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
 //	Tar             --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	CACertificates  --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //	ScanDrops       --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
@@ -51,6 +51,9 @@ type Extract struct {
 	UsrMerge bool
 	// MaxMTime clamps modification times; the zero Time: no clamping.
 	MaxMTime time.Time
+	// Only, when not empty, are the only paths extracted, with what is
+	// beneath them and what leads to them (debextract.Options.Only).
+	Only []string
 	// Drop lists the DROP specifications (debextract.ValidateDrop).
 	Drop []string
 	// CAOwners lists the packages that may ship what
@@ -147,6 +150,7 @@ func (c Extract) Args() []string {
 	if !c.MaxMTime.IsZero() {
 		args = append(args, maxMTimeArg(c.MaxMTime))
 	}
+	args = appendFlags(args, "--only=", c.Only)
 	args = appendFlags(args, "--drop=", c.Drop)
 	if c.CAOwners != nil {
 		args = append(args, "--ca-owners="+strings.Join(c.CAOwners, ","))
@@ -221,7 +225,7 @@ func appendOperands(args []string, ops ...string) []string {
 }
 
 // Usage is the helper's synopsis, printed by PrintUsage.
-const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
        distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
@@ -241,7 +245,7 @@ func PrintUsage(w io.Writer) {
 type flags struct {
 	usrMerge, dpkgStatus, plainTar, caCerts, version, scan, effects bool
 	arch, warnings                                                  string
-	roots, caRoots, caOwners, drop, keepDirs                        []string
+	roots, caRoots, caOwners, drop, keepDirs, only                  []string
 	maxMTime                                                        int64
 }
 
@@ -280,6 +284,13 @@ func newFlagSet(f *flags) *flag.FlagSet {
 		return nil
 	})
 	fs.Int64Var(&f.maxMTime, "max-mtime", -1, "clamp modification times to this Unix time (e.g. SOURCE_DATE_EPOCH); negative: no clamping")
+	fs.Func("only", "extract only the entries at these absolute paths (globs as --drop's), beneath them and on the way to them (repeatable)", func(s string) error {
+		if err := debextract.ValidateDrop(s); err != nil || !strings.HasPrefix(s, "/") {
+			return fmt.Errorf("--only=%s: not an absolute path glob", s)
+		}
+		f.only = append(f.only, s)
+		return nil
+	})
 	fs.Func("drop", `remove paths from the packages: "docs", "locales" or an absolute glob (repeatable)`, func(s string) error {
 		if err := debextract.ValidateDrop(s); err != nil {
 			return err
@@ -309,7 +320,7 @@ func Parse(args []string) (Command, error) {
 	ops := fs.Args()
 	n := len(ops)
 	if f.effects {
-		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || f.caOwners != nil || len(f.caRoots) > 0 {
+		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || len(f.only) > 0 || f.caOwners != nil || len(f.caRoots) > 0 {
 			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings, --root and --keep-dir only")
 		}
 		if f.arch == "" || len(f.roots) == 0 || n < 1 {
@@ -323,8 +334,8 @@ func Parse(args []string) (Command, error) {
 	if f.plainTar && f.caCerts || f.scan && (f.plainTar || f.caCerts) {
 		return nil, errors.New("--tar, --ca-certificates and --scan-drops exclude each other")
 	}
-	if (f.plainTar || f.caCerts) && (f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || f.caOwners != nil) {
-		return nil, errors.New("--usrmerge, --dpkg-status, --drop and --ca-owners apply to packages only")
+	if (f.plainTar || f.caCerts) && (f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || len(f.only) > 0 || f.caOwners != nil) {
+		return nil, errors.New("--usrmerge, --dpkg-status, --only, --drop and --ca-owners apply to packages only")
 	}
 	switch {
 	case f.plainTar || f.caCerts:
@@ -344,7 +355,7 @@ func Parse(args []string) (Command, error) {
 		return CACertificates{MaxMTime: maxMTime, Root: ops[0], Out: ops[1]}, nil
 	}
 	if f.scan {
-		if f.dpkgStatus || f.maxMTime >= 0 || f.caOwners != nil {
+		if f.dpkgStatus || f.maxMTime >= 0 || f.caOwners != nil || len(f.only) > 0 {
 			return nil, errors.New("--scan-drops takes --usrmerge and --drop only")
 		}
 		return ScanDrops{UsrMerge: f.usrMerge, Drop: f.drop, Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
@@ -353,7 +364,7 @@ func Parse(args []string) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Extract{DpkgStatus: f.dpkgStatus, UsrMerge: f.usrMerge, MaxMTime: maxMTime, Drop: f.drop, CAOwners: f.caOwners, Layers: layers}, nil
+	return Extract{DpkgStatus: f.dpkgStatus, UsrMerge: f.usrMerge, MaxMTime: maxMTime, Only: list(f.only), Drop: f.drop, CAOwners: f.caOwners, Layers: layers}, nil
 }
 
 // splitLayers splits "IN.deb... OUTDIR [, IN.deb... OUTDIR]..." into layers.
