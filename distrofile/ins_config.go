@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	bkins "github.com/moby/buildkit/frontend/dockerfile/instructions"
+
 	"github.com/distrofile/distrofile/imagespec"
 )
 
@@ -314,4 +316,33 @@ func (p *parseState) someWords(in *input) ([]string, error) {
 		return nil, fmt.Errorf("%s needs at least one argument", in.loc.Instruction())
 	}
 	return ws, nil
+}
+
+// HealthcheckCmd is HEALTHCHECK [--interval … --timeout … --start-period
+// … --start-interval … --retries …] CMD … | NONE, read by BuildKit's
+// instructions package as a Dockerfile's.
+type HealthcheckCmd struct {
+	loc
+	Health imagespec.Healthcheck
+}
+
+func parseHealthcheck(_ *parseState, in *input) (Command, error) {
+	v, err := bkins.ParseInstruction(in.node)
+	if err != nil {
+		return nil, parserError(err)
+	}
+	hc, ok := v.(*bkins.HealthCheckCommand)
+	if !ok || hc.Health == nil {
+		return nil, fmt.Errorf("HEALTHCHECK: read as %T", v)
+	}
+	h := hc.Health
+	return &HealthcheckCmd{loc: in.loc, Health: imagespec.Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+		StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}}, nil
+}
+
+func (c *HealthcheckCmd) apply(s *StageSpec) error {
+	h := c.Health
+	h.Test = slices.Clone(h.Test)
+	s.Config.Healthcheck = &h
+	return nil
 }

@@ -21,18 +21,25 @@ type instruction struct {
 	// (JSON forms, key=value pairs, heredocs); for the others it keeps
 	// only the line, which words splits as a shell would.
 	parserSplits bool
+	// buildkitFlags: BuildKit's instructions package reads the flags
+	// (parse gets them unread; flags is nil).
+	buildkitFlags bool
+	// beforeRun: the instruction is about the whole stage (its archive,
+	// packages and accounts, which are in place before its first RUN),
+	// so it may not come after a RUN.
+	beforeRun bool
 }
 
 // instructions is the language (besides FROM and ARG), in the order
 // "did you mean" tries them.
 var instructions = []instruction{
-	{name: "mirror", parse: parseMirror, flags: []flagSpec{{"security", flagString}, {"snapshot", flagString}}},
-	{name: "source", parse: parseSource, flags: sourceFlags},
-	{name: "install", parse: parseInstall},
-	{name: "exclude", parse: parseExclude},
-	{name: "drop", parse: parseDrop},
-	{name: "groupadd", parse: parseGroupAdd, flags: []flagSpec{{"gid", flagInt}}},
-	{name: "useradd", parse: parseUserAdd, flags: []flagSpec{{"uid", flagInt}, {"gid", flagInt}, {"home", flagString}, {"shell", flagString}, {"groups", flagString}}},
+	{name: "mirror", parse: parseMirror, flags: []flagSpec{{"security", flagString}, {"snapshot", flagString}}, beforeRun: true},
+	{name: "source", parse: parseSource, flags: sourceFlags, beforeRun: true},
+	{name: "install", parse: parseInstall, beforeRun: true},
+	{name: "exclude", parse: parseExclude, beforeRun: true},
+	{name: "drop", parse: parseDrop, beforeRun: true},
+	{name: "groupadd", parse: parseGroupAdd, flags: []flagSpec{{"gid", flagInt}}, beforeRun: true},
+	{name: "useradd", parse: parseUserAdd, flags: []flagSpec{{"uid", flagInt}, {"gid", flagInt}, {"home", flagString}, {"shell", flagString}, {"groups", flagString}}, beforeRun: true},
 	{name: "mkdir", parse: parseMkdir, flags: []flagSpec{{"mode", flagMode}, {"owner", flagString}}},
 	{name: "symlink", parse: parseSymlink},
 	{name: "file", parse: parseFile, flags: []flagSpec{{"mode", flagMode}, {"owner", flagString}}, parserSplits: true},
@@ -46,15 +53,15 @@ var instructions = []instruction{
 	{name: "label", parse: parseLabel, parserSplits: true},
 	{name: "stopsignal", parse: parseStopSignal, parserSplits: true},
 	{name: "volume", parse: parseVolume, parserSplits: true},
-	{name: "healthcheck", parse: notImplemented, parserSplits: true},
+	{name: "healthcheck", parse: parseHealthcheck, parserSplits: true, buildkitFlags: true},
+	{name: "run", parse: parseRun, parserSplits: true, buildkitFlags: true},
 }
 
 // dockerfileOnly explains Dockerfile instructions that a Distrofile does not have.
 var dockerfileOnly = map[string]string{
-	"run":        "RUN is not part of a Distrofile: the image has no shell and no package manager; INSTALL packages, add files with FILE, COPY or MKDIR",
 	"add":        "ADD is not part of a Distrofile: use COPY for files from the build context",
-	"shell":      "SHELL is not part of a Distrofile: the image has no shell",
-	"onbuild":    "ONBUILD is not part of a Distrofile",
+	"shell":      "SHELL is not supported: RUN's shell form runs /bin/sh -c; for another shell use the exec form, RUN [\"/usr/bin/bash\", \"-c\", \"…\"]",
+	"onbuild":    "ONBUILD is not supported: a Distrofile image carries no triggers for the builds based on it",
 	"maintainer": "MAINTAINER is not part of a Distrofile: use LABEL org.opencontainers.image.authors=…",
 }
 
@@ -89,15 +96,21 @@ func (p *parseState) command(name string, n *parser.Node) (Command, error) {
 		return nil, fmt.Errorf("unknown instruction %s%s", strings.ToUpper(name), didYouMean(name, instructionNames()))
 	}
 	ins := instructions[i]
-	fl, err := parseFlags(n.Flags, ins.flags)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", strings.ToUpper(name), err)
+	var fl flags
+	if !ins.buildkitFlags {
+		var err error
+		if fl, err = parseFlags(n.Flags, ins.flags); err != nil {
+			return nil, fmt.Errorf("%s: %w", strings.ToUpper(name), err)
+		}
 	}
 	return ins.parse(p, &input{name: name, node: n, loc: loc{Ranges: n.Location(), name: name}, flags: fl, splits: ins.parserSplits})
 }
 
-func notImplemented(_ *parseState, in *input) (Command, error) {
-	return nil, fmt.Errorf("%s is part of the Distrofile language but not implemented in this release of the frontend", in.loc.Instruction())
+// beforeRun reports whether instruction name (lower case) may not come
+// after a RUN of its stage (instruction.beforeRun).
+func beforeRun(name string) bool {
+	i := slices.IndexFunc(instructions, func(ins instruction) bool { return ins.name == name })
+	return i >= 0 && instructions[i].beforeRun
 }
 
 // flagKind is the type of a flag's value.

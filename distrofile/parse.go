@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/distribution/reference"
+	"github.com/distrofile/distrofile/debsuite"
 
 	"github.com/moby/buildkit/util/suggest"
 
@@ -44,6 +48,16 @@ func Parse(dt []byte, buildArgs map[string]string) (*Distrofile, error) {
 		p.df.Warnings = append(p.df.Warnings, Warning{Message: w.Short, Ranges: rs})
 	}
 	for _, n := range res.AST.Children {
+		// Every stage name, for telling a later stage from an image.
+		var ws []string
+		for x := n.Next; x != nil; x = x.Next {
+			ws = append(ws, x.Value)
+		}
+		if strings.EqualFold(n.Value, "from") && len(ws) == 3 && strings.EqualFold(ws[1], "as") {
+			p.stageNames = append(p.stageNames, strings.ToLower(ws[2]))
+		}
+	}
+	for _, n := range res.AST.Children {
 		if fileLines[n.StartLine] {
 			n.Value = "file"
 		}
@@ -75,6 +89,11 @@ type parseState struct {
 	buildArgs map[string]string
 	global    *env // ARGs declared before the first FROM
 	stageEnv  *env // ARGs and ENVs of the current stage, for expansion
+	// stageNames are the AS names of every stage of the file.
+	stageNames []string
+	// stageArgs are the names the current stage's ARG lines declare, in
+	// order (RunCmd.ArgEnv).
+	stageArgs []string
 	stage     *Stage
 	df        *Distrofile
 }
@@ -208,6 +227,7 @@ func (p *parseState) from(n *parser.Node) error {
 	st.From = f
 	p.stage = st
 	p.stageEnv = newEnv()
+	p.stageArgs = nil
 	// ENV of the base: FROM <stage> expands with what that stage ends with.
 	inherited := defaultEnv()
 	if f.Kind == FromStage {
@@ -226,23 +246,34 @@ func (p *parseState) parseFromBase(base string) (From, error) {
 		return From{Kind: FromScratch}, nil
 	}
 	if ref, ok := strings.CutPrefix(base, "docker-image://"); ok {
-		return From{Kind: FromImage, Image: ref}, nil
+		return imageFrom(ref)
 	}
 	if s := p.df.StageByRef(base); s != nil {
 		return From{Kind: FromStage, Stage: s}, nil
 	}
+	unknown := fmt.Errorf("unknown base %q: use a distribution and suite (debian:trixie), an earlier stage, scratch or docker-image://<ref>", base)
+	if slices.Contains(p.stageNames, strings.ToLower(base)) {
+		return From{}, unknown // a later stage
+	}
 	name, tag, ok := strings.Cut(base, ":")
+	if name != "debian" && name != "ubuntu" {
+		// Any other name is an image, as in a Dockerfile, unless it is
+		// a stage name misspelt.
+		if !ok && !strings.ContainsAny(base, "/.@") {
+			if best, close := suggest.Search(base, p.stageNames, false); close {
+				return From{}, fmt.Errorf("%w (did you mean %s?)", unknown, best)
+			}
+		}
+		return imageFrom(base)
+	}
 	if !ok {
-		return From{}, fmt.Errorf("unknown base %q: use a distribution and suite (debian:trixie), an earlier stage, scratch or docker-image://<ref>", base)
+		return From{}, fmt.Errorf("FROM %s needs a suite: FROM %s:<suite> installs from the archive (e.g. %s:%s); for the registry's image write FROM docker-image://%s",
+			base, name, name, map[string]string{"debian": "trixie", "ubuntu": "noble"}[name], base)
 	}
 	suite, snap, hasSnap := strings.Cut(tag, "@")
-	switch name {
-	case "debian", "ubuntu":
-	default:
-		return From{}, fmt.Errorf("unknown distribution %q in %q: use debian:<suite> or ubuntu:<suite>", name, base)
-	}
-	if !reSuite.MatchString(suite) {
-		return From{}, fmt.Errorf("invalid suite %q in %q", suite, base)
+	if !reSuite.MatchString(suite) || !isSuiteName(name, suite) {
+		return From{}, fmt.Errorf("%q is not a %s suite: FROM %s:<suite> installs packages from the archive (e.g. %s:%s); for the image %s from a registry write FROM docker-image://%s",
+			suite, name, name, name, map[string]string{"debian": "trixie", "ubuntu": "noble"}[name], base, base)
 	}
 	if hasSnap && !reSnapshot.MatchString(snap) {
 		return From{}, fmt.Errorf("invalid snapshot %q: use YYYYMMDDTHHMMSSZ, e.g. %s:%s@20250520T000000Z", snap, name, suite)
@@ -289,6 +320,9 @@ func (p *parseState) arg(n *parser.Node) error {
 			target.set(name, val)
 		} else {
 			target.set(name, "")
+		}
+		if p.stage != nil && !slices.Contains(p.stageArgs, name) {
+			p.stageArgs = append(p.stageArgs, name)
 		}
 	}
 	return nil
@@ -360,3 +394,27 @@ func (e *env) Get(k string) (string, bool) { v, ok := e.vals[k]; return v, ok }
 
 // Keys implements shell.EnvGetter.
 func (e *env) Keys() []string { return e.keys }
+
+// isSuiteName reports whether suite names a suite of the distribution's
+// archive rather than an image tag: a suite of Debian's table, or a plain
+// word (a codename the table does not know yet, a test archive's suite);
+// tags such as trixie-slim, 13 or 24.04 are images.
+func isSuiteName(distro, suite string) bool {
+	if _, ok := debsuite.Lookup(suite); ok && distro == "debian" {
+		return true
+	}
+	return rePlainSuite.MatchString(suite)
+}
+
+// rePlainSuite is a suite name that is one lower-case word.
+var rePlainSuite = regexp.MustCompile(`^[a-z]+$`)
+
+// imageFrom is FROM an image reference, normalised as Docker does
+// (alpine is docker.io/library/alpine:latest).
+func imageFrom(ref string) (From, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return From{}, fmt.Errorf("invalid image reference %q: %v", ref, strings.TrimPrefix(err.Error(), "invalid reference format: "))
+	}
+	return From{Kind: FromImage, Image: reference.TagNameOnly(named).String()}, nil
+}

@@ -37,6 +37,11 @@ type StageSpec struct {
 	// carry the instruction for the frontend to bind its source.
 	Files  []StageFile
 	Config imagespec.Config
+	// Runs are the RUN lines in order, with where they fall among Files.
+	Runs []RunStep
+	// Image is the image reference of a stage FROM an image (see
+	// FromImage): its root and config come from the registry.
+	Image string
 }
 
 // StageFile is a generated entry, or a COPY whose source is bound later.
@@ -56,6 +61,7 @@ func (s *StageSpec) clone() *StageSpec {
 	c.Drops = slices.Clone(s.Drops)
 	c.Accounts = s.Accounts.clone()
 	c.Files = slices.Clone(s.Files)
+	c.Runs = slices.Clone(s.Runs)
 	c.Config.Env = slices.Clone(s.Config.Env)
 	c.Config.Entrypoint = slices.Clone(s.Config.Entrypoint)
 	c.Config.Cmd = slices.Clone(s.Config.Cmd)
@@ -83,14 +89,41 @@ func evalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
 	case FromScratch:
 		s = &StageSpec{FromRanges: st.From.Ranges, Accounts: DefaultAccounts(), Config: imagespec.Config{Env: defaultEnv()}}
 	case FromImage:
-		return nil, ErrAt(st.From.Ranges, "FROM docker-image:// is not implemented in this release of the frontend")
+		// The image's own accounts and config are read when it is built.
+		s = &StageSpec{Image: st.From.Image, FromRanges: st.From.Ranges}
 	}
 	for _, c := range st.Commands {
+		if len(s.Runs) > 0 && beforeRun(strings.ToLower(c.Instruction())) {
+			run := s.Runs[0].Cmd
+			where := fmt.Sprintf("line %d", run.Location()[0].Start.Line)
+			if !slices.Contains(st.Commands, Command(run)) {
+				where = "its base stage"
+			}
+			return nil, ErrAt(c.Location(), "%s after RUN: a stage's archive, packages and accounts are in place before its first RUN (%s); move it above that RUN",
+				c.Instruction(), where)
+		}
+		if s.Image != "" {
+			if why, ok := imageStageRefuses[strings.ToLower(c.Instruction())]; ok {
+				return nil, ErrAt(c.Location(), "%s in a stage FROM an image: %s", c.Instruction(), why)
+			}
+		}
 		if err := c.apply(s); err != nil {
 			return nil, Locate(err, c.Location())
 		}
 	}
 	return s, nil
+}
+
+// imageStageRefuses are the instructions a stage FROM an image does not
+// take in this release, with why.
+var imageStageRefuses = map[string]string{
+	"install":  "installing packages on top of an image is not implemented in this release; start FROM debian:<suite> and COPY --from the image what you need",
+	"exclude":  "EXCLUDE goes with INSTALL, which an image stage does not take in this release",
+	"source":   "SOURCE goes with INSTALL, which an image stage does not take in this release",
+	"mirror":   "MIRROR goes with INSTALL, which an image stage does not take in this release",
+	"drop":     "DROP applies to packages, which an image stage does not install in this release",
+	"useradd":  "the image's /etc/passwd is its own; add the account with RUN, or start FROM debian:<suite>",
+	"groupadd": "the image's /etc/group is its own; add the group with RUN, or start FROM debian:<suite>",
 }
 
 // modeBits converts a chmod-style octal mode to an os.FileMode.

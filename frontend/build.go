@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/distribution/reference"
+
 	"github.com/containerd/platforms"
 	"github.com/distrofile/distrofile/debarch"
 	"github.com/distrofile/distrofile/debextract"
@@ -301,6 +303,9 @@ func (b *builder) stage(ctx context.Context, st *distrofile.Stage, p ocispecs.Pl
 
 func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
 	s := b.states[st]
+	if s.Image != "" {
+		return b.buildImageStage(ctx, st, s, p)
+	}
 	arch, err := debianArch(p)
 	if err != nil {
 		return llb.State{}, nil, distrofile.ErrAt(s.FromRanges, "%v", err)
@@ -325,23 +330,17 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 	}
 	files := llbgen.Generated(llbgen.BaseFiles(s.Accounts.Accounts, arch, usrMerge))
 	files = append(files, llbgen.Generated(llbgen.ScriptEffects(installed, llbgen.Distro{ID: s.Distro, Codename: s.Suite}))...)
-	for _, sf := range s.Files {
-		f := llbgen.File{File: sf.File}
-		if usrMerge && sf.Copy == nil {
-			// /bin, /sbin and /lib* are links into /usr: write beneath them
-			// where they point, as dpkg does on a merged-/usr system.
-			f.Path = usrmerge.Path(f.Path)
-		}
-		if sf.Copy != nil {
-			from, err := b.copySource(ctx, sf.Copy, p)
-			if err != nil {
-				return llb.State{}, nil, distrofile.Locate(err, sf.Copy.Location())
-			}
-			f.From = from
-			f.Constraints = []llb.ConstraintsOpt{b.loc(sf.Copy.Location())}
-		}
-		files = append(files, f)
+	own, err := b.stageFiles(ctx, s, p, usrMerge)
+	if err != nil {
+		return llb.State{}, nil, err
 	}
+	// The files before the first RUN are in the generated-files layer; the
+	// others go on top of the RUN they follow (runFiles).
+	beforeRun := len(own)
+	if len(s.Runs) > 0 {
+		beforeRun = s.Runs[0].FilesBefore
+	}
+	files = append(files, own[:beforeRun]...)
 	ip := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Locale: locale, Files: files, Config: s.Config, Epoch: b.epoch,
 		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, s, arch)}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
@@ -363,12 +362,39 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 	if err != nil {
 		return llb.State{}, nil, distrofile.Locate(err, s.FromRanges)
 	}
+	if root, err = b.runFiles(ctx, root, st, s, own, runBase{hasShell: installed[shellPackage]}, p, opt); err != nil {
+		return llb.State{}, nil, err
+	}
 	if len(pkgs) > 0 {
 		b.mu.Lock()
 		b.effects[fmt.Sprintf("%d/%s", st.Index, platforms.Format(p))] = eff
 		b.mu.Unlock()
 	}
 	return root, img, nil
+}
+
+// stageFiles returns the stage's own FILE, MKDIR, SYMLINK, WORKDIR and
+// COPY entries (StageSpec.Files), with their COPY sources bound.
+func (b *builder) stageFiles(ctx context.Context, s *distrofile.StageSpec, p ocispecs.Platform, usrMerge bool) ([]llbgen.File, error) {
+	var files []llbgen.File
+	for _, sf := range s.Files {
+		f := llbgen.File{File: sf.File}
+		if usrMerge && sf.Copy == nil {
+			// /bin, /sbin and /lib* are links into /usr: write beneath them
+			// where they point, as dpkg does on a merged-/usr system.
+			f.Path = usrmerge.Path(f.Path)
+		}
+		if sf.Copy != nil {
+			from, err := b.copySource(ctx, sf.Copy, p)
+			if err != nil {
+				return nil, distrofile.Locate(err, sf.Copy.Location())
+			}
+			f.From = from
+			f.Constraints = []llb.ConstraintsOpt{b.loc(sf.Copy.Location())}
+		}
+		files = append(files, f)
+	}
+	return files, nil
 }
 
 // resolve returns the stage's package closure (from Distrofile.lock, or
@@ -414,18 +440,30 @@ func (b *builder) loc(rs []parser.Range) llb.ConstraintsOpt {
 // copySource returns the state a COPY reads from: an earlier stage, a named
 // context, or the build context.
 func (b *builder) copySource(ctx context.Context, c *distrofile.CopyCmd, p ocispecs.Platform) (llb.State, error) {
-	if c.From == "" || c.From == "context" {
+	st, err := b.sourceState(ctx, c.From, p)
+	if err != nil {
+		return llb.State{}, fmt.Errorf("COPY --from=%s: %w", c.From, err)
+	}
+	return st, nil
+}
+
+// sourceState returns the state that a COPY --from or a RUN --mount's
+// from names: the build context ("" or "context"), an earlier stage, a
+// named context, or an image (a name with a tag, digest, registry or
+// path, as COPY --from=golang:1.24 in a Dockerfile).
+func (b *builder) sourceState(ctx context.Context, from string, p ocispecs.Platform) (llb.State, error) {
+	if from == "" || from == "context" {
 		st, err := b.bc.MainContext(ctx)
 		if err != nil {
 			return llb.State{}, err
 		}
 		return *st, nil
 	}
-	if s := b.df.StageByRef(c.From); s != nil {
+	if s := b.df.StageByRef(from); s != nil {
 		st, _, err := b.stage(ctx, s, p)
 		return st, err
 	}
-	nc, err := b.bc.NamedContext(c.From, dockerui.ContextOpt{Platform: &p})
+	nc, err := b.bc.NamedContext(from, dockerui.ContextOpt{Platform: &p})
 	if err != nil {
 		return llb.State{}, err
 	}
@@ -438,7 +476,14 @@ func (b *builder) copySource(ctx context.Context, c *distrofile.CopyCmd, p ocisp
 			return *st, nil
 		}
 	}
-	return llb.State{}, fmt.Errorf("COPY --from=%s: no stage, named context (--build-context %s=…) or \"context\" by that name", c.From, c.From)
+	if strings.ContainsAny(from, ":/@.") {
+		ref, err := reference.ParseNormalizedNamed(from)
+		if err != nil {
+			return llb.State{}, fmt.Errorf("not a stage, named context or image reference: %v", err)
+		}
+		return llb.Image(reference.TagNameOnly(ref).String(), llb.Platform(p), llb.WithMetaResolver(b.c)), nil
+	}
+	return llb.State{}, fmt.Errorf("no stage, named context (--build-context %s=…) or \"context\" by that name (an image needs its tag: %s:latest)", from, from)
 }
 
 // layerOptions reads the layer budget and checks that the builder can

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // User is one /etc/passwd entry.
@@ -94,4 +95,15 @@ type Config struct {
 	Labels       map[string]string
 	ExposedPorts []string
 	Volumes      []string
+	// Healthcheck is HEALTHCHECK's, nil when the stage has none.
+	Healthcheck *Healthcheck
+}
+
+// Healthcheck is how the runtime checks the container, as in the image
+// config: Test is ["NONE"], ["CMD", args…] or ["CMD-SHELL", command];
+// zero durations and Retries mean the runtime's defaults.
+type Healthcheck struct {
+	Test                                          []string
+	Interval, Timeout, StartPeriod, StartInterval time.Duration
+	Retries                                       int
 }

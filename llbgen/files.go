@@ -3,7 +3,10 @@ package llbgen
 import (
 	"archive/tar"
 	"bytes"
+	"slices"
 	"strconv"
+
+	"github.com/distrofile/distrofile/debextract/cacerts"
 
 	"fmt"
 	"os"
@@ -142,6 +145,24 @@ func BaseFiles(acc imagespec.Accounts, arch string, usrMerge bool) []imagespec.F
 // resolved, when not nil, is mounted into the step and not read (see
 // Plan.Resolved).
 func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.State, resolved *llb.State) (llb.State, error) {
+	layer, err := generatedLayer(files, epoch, opt, caRoot, resolved)
+	if err != nil {
+		return llb.State{}, err
+	}
+	return withCopies(layer, files, nil), nil
+}
+
+// withCopies returns layer with the COPY entries of files that keep says
+// (all when keep is nil) as one FileOp on top.
+func withCopies(layer llb.State, files []File, keep func(File) bool) llb.State {
+	if fa := copyActions(files, keep); fa != nil {
+		return layer.File(fa, llb.WithCustomName("[distrofile] COPY"))
+	}
+	return layer
+}
+
+// generatedLayer is FilesLayer without the COPYs.
+func generatedLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.State, resolved *llb.State) (llb.State, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	n := 0
@@ -202,18 +223,15 @@ func FilesLayer(files []File, epoch time.Time, opt ExtractOptions, caRoot []llb.
 		es := opt.Helper.Run(runOpts...)
 		layer = es.AddMount("/out", llb.Scratch())
 	}
-	if fa := copyActions(files); fa != nil {
-		layer = layer.File(fa, llb.WithCustomName("[distrofile] COPY"))
-	}
 	return layer, nil
 }
 
-// copyActions returns the COPY entries of files as one chain of FileOp
-// actions, nil when there are none.
-func copyActions(files []File) *llb.FileAction {
+// copyActions returns the COPY entries of files that keep says (all when
+// keep is nil) as one chain of FileOp actions, nil when there are none.
+func copyActions(files []File, keep func(File) bool) *llb.FileAction {
 	var fa *llb.FileAction
 	for _, f := range files {
-		if f.Kind != imagespec.KindCopy {
+		if f.Kind != imagespec.KindCopy || keep != nil && !keep(f) {
 			continue
 		}
 		ci := &llb.CopyInfo{
@@ -241,4 +259,28 @@ func copyActions(files []File) *llb.FileAction {
 		}
 	}
 	return fa
+}
+
+// caCopy reports whether a COPY can put something that
+// update-ca-certificates reads into the image: its destination is, holds
+// or contains one of the directories it reads. The step that writes the
+// CA bundle reads those COPYs alone, so that a COPY of a program does not
+// run it again.
+func caCopy(f File) bool {
+	d := path.Clean(f.Path)
+	return d == "/" || cacerts.Reads(d)
+}
+
+// systemDirs are the top-level directories whose content the packages'
+// maintainer scripts and triggers read (configuration, libraries,
+// alternatives, data): the effects step reads the COPYs beneath them, or
+// above them, and no other (a program under /app, sources under /src).
+var systemDirs = []string{"etc", "usr", "var", "opt", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "run", "srv", "home", "root"}
+
+// systemCopy reports whether a COPY's destination lies where the effects
+// step reads (systemDirs), or is the root.
+func systemCopy(f File) bool {
+	d := strings.TrimPrefix(path.Clean(f.Path), "/")
+	top, _, _ := strings.Cut(d, "/")
+	return d == "" || slices.Contains(systemDirs, top)
 }

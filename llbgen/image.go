@@ -109,14 +109,15 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 				}
 			}
 		}
-		if fa := copyActions(plan.Files); fa != nil {
+		if fa := copyActions(plan.Files, caCopy); fa != nil {
 			caRoot = append(slices.Clone(caRoot), llb.Scratch().File(fa, llb.WithCustomName("[distrofile] COPY (for update-ca-certificates)")))
 		}
 	}
-	files, err := FilesLayer(plan.Files, plan.Epoch, opt, caRoot, plan.Resolved)
+	generated, err := generatedLayer(plan.Files, plan.Epoch, opt, caRoot, plan.Resolved)
 	if err != nil {
 		return llb.State{}, nil, err
 	}
+	files := withCopies(generated, plan.Files, nil)
 	var top []llb.State
 	if plan.Locale != nil {
 		l, err := LocaleLayer(*plan.Locale, opt)
@@ -127,7 +128,9 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 	}
 	top = append(top, files)
 	if len(plan.Packages) > 0 {
-		eff, err := EffectsLayer(plan, layers, files, opt)
+		// The effects step reads the COPYs where packages' scripts look,
+		// so that a changed program or source file does not re-run it.
+		eff, err := EffectsLayer(plan, layers, withCopies(generated, plan.Files, systemCopy), opt)
 		if err != nil {
 			return llb.State{}, nil, err
 		}
@@ -171,6 +174,7 @@ func Image(plan Plan) *dockerspec.DockerOCIImage {
 	if len(c.Labels) > 0 {
 		img.Config.Labels = maps.Clone(c.Labels)
 	}
+	img.Config.Healthcheck = HealthcheckConfig(c.Healthcheck)
 	if len(c.ExposedPorts) > 0 {
 		img.Config.ExposedPorts = map[string]struct{}{}
 		for _, p := range c.ExposedPorts {
@@ -184,4 +188,13 @@ func Image(plan Plan) *dockerspec.DockerOCIImage {
 		}
 	}
 	return img
+}
+
+// HealthcheckConfig is h in the image config's form, nil for nil.
+func HealthcheckConfig(h *imagespec.Healthcheck) *dockerspec.HealthcheckConfig {
+	if h == nil {
+		return nil
+	}
+	return &dockerspec.HealthcheckConfig{Test: slices.Clone(h.Test), Interval: h.Interval, Timeout: h.Timeout,
+		StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
 }

@@ -704,3 +704,59 @@ func effectsArgs(t *testing.T, plan Plan) string {
 	t.Fatal("no effects step")
 	return ""
 }
+
+// TestCopyInputs: a COPY of a program (/app) changes neither the effects
+// step nor the CA bundle's step, so an edit loop re-runs only the COPY; a
+// COPY under /etc changes the effects step, one of a certificate both.
+func TestCopyInputs(t *testing.T) {
+	stepDigests := func(dest, content string) (effects, ca digest.Digest) {
+		t.Helper()
+		plan := testPlan()
+		plan.CACertificates = true
+		src := llb.Scratch().File(llb.Mkfile("/f", 0o644, []byte(content)))
+		plan.Files = append(plan.Files, File{File: imagespec.File{Kind: imagespec.KindCopy, Path: dest, Srcs: []string{"/f"}}, From: src})
+		root, _, err := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), UsrMerge: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := root.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := op.Op.(*pb.Op_Exec); ok {
+				switch {
+				case slices.Contains(v.Exec.Meta.Args, "--effects"):
+					effects = digestOf(dt)
+				case slices.Contains(v.Exec.Meta.Args, "--tar"):
+					ca = digestOf(dt)
+				}
+			}
+		}
+		if effects == "" || ca == "" {
+			t.Fatal("no effects or CA step")
+		}
+		return effects, ca
+	}
+	for _, tc := range []struct {
+		dest              string
+		effects, caBundle bool // whether a changed COPY changes the step
+	}{
+		{"/app/app", false, false},
+		{"/src/", false, false},
+		{"/etc/app.conf", true, false},
+		{"/usr/local/share/ca-certificates/mine.crt", true, true},
+		{"/usr/local/share/", true, true},
+		{"/", true, true},
+	} {
+		e1, c1 := stepDigests(tc.dest, "one")
+		e2, c2 := stepDigests(tc.dest, "two")
+		if (e1 != e2) != tc.effects || (c1 != c2) != tc.caBundle {
+			t.Errorf("COPY to %s: effects step changed %v (want %v), CA step changed %v (want %v)", tc.dest, e1 != e2, tc.effects, c1 != c2, tc.caBundle)
+		}
+	}
+}
