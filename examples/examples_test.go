@@ -242,6 +242,12 @@ func TestE2EErrorsNameTheLine(t *testing.T) {
 			[]string{"Distrofile:4", "4 | >>> INSTAL perl", "unknown instruction INSTAL (did you mean INSTALL?)"}},
 		{"unknown package", "FROM debian:trixie\nINSTALL netbase\nINSTALL perll\n",
 			[]string{"Distrofile:4", "4 | >>> INSTALL perll", `unknown package "perll" (did you mean "perl"?)`}},
+		{"shell form without a shell", "FROM debian:trixie\nINSTALL netbase\nRUN echo hi\n",
+			[]string{"Distrofile:4", "4 | >>> RUN echo hi", "RUN in shell form runs /bin/sh -c, and this stage has no /bin/sh: INSTALL dash, or use the exec form"}},
+		{"install after run", "FROM debian:trixie\nINSTALL dash\nRUN echo hi\nINSTALL perl\n",
+			[]string{"Distrofile:5", "5 | >>> INSTALL perl", "INSTALL after RUN: a stage's archive, packages and accounts are in place before its first RUN (line 4)"}},
+		{"image tag as a suite", "FROM debian:trixie-slim\n",
+			[]string{"Distrofile:2", `"trixie-slim" is not a debian suite`, "FROM docker-image://debian:trixie-slim"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := withSyntax(t, e, tc.distrofile)

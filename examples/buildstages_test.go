@@ -1,0 +1,146 @@
+package examples
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rerunVertices returns the names of the vertices of plain progress
+// output that ran (DONE and not CACHED).
+func rerunVertices(out string) []string {
+	names := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^#(\d+) (.+)$`).FindAllStringSubmatch(out, -1) {
+		if _, ok := names[m[1]]; !ok {
+			names[m[1]] = m[2]
+		}
+	}
+	var ran []string
+	for _, m := range regexp.MustCompile(`(?m)^#(\d+) DONE`).FindAllStringSubmatch(out, -1) {
+		if !stepState(out, m[1], "CACHED") && !strings.HasPrefix(names[m[1]], "DONE") {
+			ran = append(ran, names[m[1]])
+		}
+	}
+	return ran
+}
+
+// TestE2EGoApp builds examples/go-app (Go with Debian's golang-go in a
+// build stage, shipped on the static set), runs it, and changes one line
+// of its source: the rebuild runs the RUN again and no extraction, no
+// generated files and no effects step.
+func TestE2EGoApp(t *testing.T) {
+	e := e2eEnv(t)
+	image, _, size := buildExample(t, e, "go-app")
+	out, err := runIn(t, image, "/app")
+	if err != nil || !strings.Contains(out, "hello from nonroot (uid 65532), 14:00 CEST in Paris") {
+		t.Fatalf("/app: %v\n%s", err, out)
+	}
+	if out, err := runIn(t, image, "/usr/bin/go", "version"); err == nil {
+		t.Errorf("the Go toolchain is in the image:\n%s", out)
+	}
+	if size > 20e6 {
+		t.Errorf("the image is %.1f MB: the toolchain leaked into it", float64(size)/1e6)
+	}
+
+	// The edit loop: main.go changes.
+	src, err := os.ReadFile("go-app/Distrofile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := withSyntax(t, e, string(src))
+	for _, f := range []string{"go.mod", "main.go"} {
+		dt, err := os.ReadFile(filepath.Join("go-app", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "main.go" {
+			// A change no earlier build made: the RUN must run.
+			dt = []byte(strings.Replace(string(dt), "hello from", "hi from", 1) + fmt.Sprintf("\n// edited %d\n", time.Now().UnixNano()))
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), dt, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edited := e.registry + "/examples/go-app:edited"
+	out, err = buildx(t, dir, "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--provenance=false", "--push", "-t", edited, ".")
+	if err != nil {
+		t.Fatalf("rebuild: %v\n%s", err, out)
+	}
+	ran := rerunVertices(out)
+	var runs int
+	for _, v := range ran {
+		switch {
+		case strings.HasPrefix(v, "RUN "):
+			runs++
+		case strings.HasPrefix(v, "extract "), v == "[distrofile] generated files", v == "[distrofile] generated files and update-ca-certificates",
+			strings.HasPrefix(v, "[distrofile] maintainer scripts"), strings.HasPrefix(v, "[distrofile] the C.utf8 locale"):
+			t.Errorf("a one-line change re-ran %q", v)
+		}
+	}
+	if runs != 1 {
+		t.Errorf("the rebuild ran %d RUN steps, want the build's one; it ran %q", runs, ran)
+	}
+	t.Logf("re-run after a one-line change: %q", ran)
+	if out, err := runIn(t, edited, "/app"); err != nil || !strings.Contains(out, "hi from nonroot") {
+		t.Errorf("edited /app: %v\n%s", err, out)
+	}
+}
+
+// TestE2ECApp builds examples/c-app (gcc and zlib1g-dev in the build
+// stage) and runs the program, linked against zlib, in an image that has
+// zlib1g and libc6 but no compiler, no headers and no shell.
+func TestE2ECApp(t *testing.T) {
+	e := e2eEnv(t)
+	image, _, _ := buildExample(t, e, "c-app")
+	out, err := runIn(t, image, "/app")
+	if err != nil || !regexp.MustCompile(`zlib 1\.\d+\.\d+: 54 bytes -> \d+ bytes`).MatchString(out) {
+		t.Fatalf("/app: %v\n%s", err, out)
+	}
+	fs, _ := readImage(t, e.registry, "examples/c-app", "e2e")
+	for _, p := range []string{"/usr/bin/gcc", "/usr/include/zlib.h", "/usr/bin/ld"} {
+		if _, h := fs.resolve(p); h != nil {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	if _, h := fs.resolve("/var/lib/dpkg/status.d/zlib1g"); h == nil {
+		t.Error("zlib1g is not recorded in status.d")
+	}
+}
+
+// TestE2EImageStage uses pushed images as a stage and as a COPY source:
+// the stage inherits the image's config, adds a file and runs a program
+// of the image; the COPY takes a program out of another image.
+func TestE2EImageStage(t *testing.T) {
+	e := e2eEnv(t)
+	goApp, _, _ := buildExample(t, e, "go-app")
+	cApp, _, _ := buildExample(t, e, "c-app")
+	src := "ARG BASE\nFROM docker-image://${BASE} AS base\nFILE /etc/greeting <<EOF\nbonjour\nEOF\nRUN [\"/app\"]\nENV MODE=prod\n" +
+		"FROM base\nCOPY --from=" + cApp + " /app /capp\nHEALTHCHECK --interval=5s CMD [\"/app\"]\n"
+	dir := withSyntax(t, e, src)
+	image := e.registry + "/examples/image-stage:e2e"
+	out, err := buildx(t, dir, "-f", "Distrofile", "--build-arg", "BASE="+goApp, "--provenance=false", "--push", "-t", image, ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "hello from nonroot (uid 65532)") {
+		t.Errorf("the RUN of the image's /app printed nothing:\n%s", out)
+	}
+	_, cfg := pushed(t, e.registry, "examples/image-stage", "e2e")
+	if cfg.Config.User != "nonroot" || strings.Join(cfg.Config.Entrypoint, " ") != "/app" || !strings.Contains(strings.Join(cfg.Config.Env, " "), "MODE=prod") {
+		t.Errorf("config not inherited: %+v", cfg.Config)
+	}
+	if out, err := runIn(t, image, "/app"); err != nil || !strings.Contains(out, "hello from nonroot") {
+		t.Errorf("/app: %v\n%s", err, out)
+	}
+	fs, _ := readImage(t, e.registry, "examples/image-stage", "e2e")
+	if h := fs.hdrs["/capp"]; h == nil || h.Size < 1000 {
+		t.Errorf("/capp from the c-app image: %s", describe(h))
+	}
+	if fs.bodies["/etc/greeting"] != "bonjour\n" {
+		t.Errorf("/etc/greeting = %q", fs.bodies["/etc/greeting"])
+	}
+}
