@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/distrofile/distrofile/imagespec"
+
 	bkins "github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -89,6 +91,11 @@ func parseRun(p *parseState, in *input) (Command, error) {
 }
 
 func (c *RunCmd) apply(s *StageSpec) error {
+	if s.Image == "" && len(s.Roots) == 0 && !slices.ContainsFunc(s.Files, func(f StageFile) bool {
+		return f.Kind == imagespec.KindCopy || f.Kind == imagespec.KindFile
+	}) {
+		return fmt.Errorf("RUN in a stage with nothing to run: it installs no package and has no COPY or FILE before this line; INSTALL the program's packages or COPY it first")
+	}
 	env := slices.Clone(s.Config.Env)
 	for _, kv := range c.ArgEnv {
 		k, _, _ := strings.Cut(kv, "=")

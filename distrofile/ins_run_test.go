@@ -52,3 +52,23 @@ RUN --mount=type=secret,id=token,env=TOKEN --security=insecure echo "$HOME" && l
 		t.Errorf("run 2 at %d files", s.Runs[1].FilesBefore)
 	}
 }
+
+// TestFinalStages: the stages no other stage uses are the images.
+func TestFinalStages(t *testing.T) {
+	src := "FROM debian:trixie AS base\nINSTALL netbase\nFROM base AS build\nINSTALL dash\nRUN echo\n" +
+		"FROM debian:trixie AS assets\nFROM debian:trixie AS tools\n" +
+		"FROM scratch AS app\nCOPY --from=build /x /x\nRUN --mount=type=bind,from=assets,target=/a [\"/x\"]\nFROM app AS debug\nFROM debian:trixie AS other\n"
+	df, err := Parse([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range df.Stages {
+		if FinalStages(df)[st] {
+			got = append(got, st.Name)
+		}
+	}
+	if want := []string{"tools", "debug", "other"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("final stages %q, want %q", got, want)
+	}
+}

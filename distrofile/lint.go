@@ -75,20 +75,28 @@ var (
 var RuleInstallPulledIn = rule("InstallPulledIn",
 	"An INSTALLed package is already a dependency of another INSTALLed package")
 
+// RuleShellInImage reports a shell or a package manager in an image (a
+// stage that no other stage uses): a distroless image is usually without
+// them, and a package often pulls one in unnoticed. The closure comes
+// from Distrofile.lock for --call=check, from the resolution in a build.
+var RuleShellInImage = rule("ShellInImage",
+	"The image contains a shell or a package manager, which a distroless image is usually without")
+
 // RuleScriptNotReproduced is how --call=check lists what the effects step
 // could not reproduce of the target's packages' maintainer scripts.
 var RuleScriptNotReproduced = LintRule{Name: "ScriptEffectNotReproduced",
 	Description: "A maintainer script of an installed package does something the build does not reproduce",
 	URL:         docsURL + "effects.md"}
 
-// LintRules lists every rule: Lint checks all but the last two,
-// plan.LintLocked RuleInstallPulledIn, and the frontend reports
-// RuleScriptNotReproduced from the effects step.
+// LintRules lists every rule: Lint checks all but the last three,
+// plan.LintLocked RuleInstallPulledIn and RuleShellInImage (which the
+// frontend also checks on the closures it resolves), and the frontend
+// reports RuleScriptNotReproduced from the effects step.
 var LintRules = []LintRule{
 	RuleDuplicateInstall, RuleInstallExcluded, RuleUndefinedUser, RuleEntrypointNotProvided,
 	RuleDropRemovesEntrypoint, RuleDuplicateExpose, RuleWorkdirRelativePath, RuleEnvPathWithoutUsrBin,
 	RuleDirectoryRedeclared, RuleDefaultAccountRedefined, RuleAccountsFileOverwritten,
-	RuleInstallPulledIn, RuleScriptNotReproduced,
+	RuleInstallPulledIn, RuleShellInImage, RuleScriptNotReproduced,
 }
 
 // LintWarning is one finding of a rule, located on the Distrofile.

@@ -122,6 +122,7 @@ var malformedCases = []struct {
 	{"healthcheck interval", "FROM debian:trixie\nHEALTHCHECK --interval=often CMD [\"/bin/true\"]\n", 2, `time: invalid duration "often"`},
 	{"healthcheck flag", "FROM debian:trixie\nHEALTHCHECK --every=1s CMD [\"/bin/true\"]\n", 2, "unknown flag: --every"},
 	{"healthcheck no cmd", "FROM debian:trixie\nHEALTHCHECK /bin/true\n", 2, `Unknown type "/BIN/TRUE" in HEALTHCHECK (try CMD)`},
+	{"run in scratch", "FROM scratch\nMKDIR /out\nRUN [\"/bin/true\"]\n", 3, "RUN in a stage with nothing to run: it installs no package and has no COPY or FILE before this line; INSTALL the program's packages or COPY it first"},
 	{"run empty", "FROM debian:trixie\nRUN\n", 2, "RUN needs a command"},
 	{"run empty exec", "FROM debian:trixie\nRUN []\n", 2, "RUN needs a command"},
 	{"run device", "FROM debian:trixie\nRUN --device=/dev/kvm [\"/bin/true\"]\n", 2, "RUN --device is not supported by this frontend"},

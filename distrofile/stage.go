@@ -180,3 +180,40 @@ func TargetStage(df *Distrofile, target string) (*Stage, error) {
 	}
 	return nil, fmt.Errorf("target stage %q not found (stages: %s)", target, strings.Join(names, ", "))
 }
+
+// FinalStages returns the stages that no other stage uses (by FROM, COPY
+// --from or RUN --mount from=): the images the file is for, as opposed
+// to build stages.
+func FinalStages(df *Distrofile) map[*Stage]bool {
+	used := map[*Stage]bool{}
+	for _, st := range df.Stages {
+		if st.From.Kind == FromStage {
+			used[st.From.Stage] = true
+		}
+		for _, c := range st.Commands {
+			var refs []string
+			switch c := c.(type) {
+			case *CopyCmd:
+				refs = append(refs, c.From)
+			case *RunCmd:
+				for _, m := range c.Mounts {
+					refs = append(refs, m.From)
+				}
+			}
+			for _, r := range refs {
+				if r != "" {
+					if s := df.StageByRef(r); s != nil {
+						used[s] = true
+					}
+				}
+			}
+		}
+	}
+	final := map[*Stage]bool{}
+	for _, st := range df.Stages {
+		if !used[st] {
+			final[st] = true
+		}
+	}
+	return final
+}

@@ -406,6 +406,12 @@ func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofi
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	if b.lock == nil && distrofile.FinalStages(b.df)[st] {
+		// With a lock, LintLocked has said it already.
+		if err := b.reportLint(ctx, plan.ShellInImage(s, cl.Edges, cl.Roots, arch)); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
 	origin := plan.RootOrigins(cl, s.Roots)
 	out := make([]llbgen.Package, 0, len(cl.Packages))
 	for _, p := range cl.Packages {

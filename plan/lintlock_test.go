@@ -3,9 +3,11 @@ package plan
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/distrofile"
 )
 
 func TestLintLocked(t *testing.T) {
@@ -55,5 +57,30 @@ func TestLintLocked(t *testing.T) {
 	}
 	if ws := LintLocked(df, states, nil); ws != nil {
 		t.Errorf("no lock: %+v", ws)
+	}
+}
+
+// TestShellInImage: a shell or a package manager in a final stage's
+// closure is reported on the INSTALL line of the root that pulls it in,
+// with the path; a build stage's is not.
+func TestShellInImage(t *testing.T) {
+	df, states := testStates(t, "FROM debian:trixie AS build\nINSTALL dash\nRUN echo\nFROM debian:trixie\nINSTALL netbase\nINSTALL python3\nCOPY --from=build /x /x\n")
+	s := states[df.Stages[1]]
+	edges := map[string][]string{"netbase": {}, "python3": {"python3-minimal"}, "python3-minimal": {"dpkg"}, "dpkg": {}}
+	ws := ShellInImage(s, edges, []string{"netbase", "python3"}, "amd64")
+	if len(ws) != 1 || ws[0].Rule != distrofile.RuleShellInImage || len(ws[0].Ranges) == 0 || ws[0].Ranges[0].Start.Line != 6 ||
+		ws[0].Message != "the image has a package manager (dpkg): dpkg is pulled in by python3 → python3-minimal → dpkg (amd64); a distroless image is usually without it (EXCLUDE it if nothing needs it at run time)" {
+		t.Fatalf("%+v", ws)
+	}
+	edges["dash"] = []string{}
+	ws = ShellInImage(s, edges, []string{"dash"}, "arm64")
+	if len(ws) != 1 || !strings.Contains(ws[0].Message, "a shell (/bin/sh): dash is INSTALLed (arm64)") {
+		t.Fatalf("%+v", ws)
+	}
+	if ws := ShellInImage(s, map[string][]string{"netbase": {}}, []string{"netbase"}, "amd64"); len(ws) != 0 {
+		t.Fatalf("netbase: %+v", ws)
+	}
+	if distrofile.FinalStages(df)[df.Stages[0]] {
+		t.Fatal("the build stage is final")
 	}
 }
