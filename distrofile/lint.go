@@ -219,6 +219,9 @@ func (l *stageLinter) installs() {
 }
 
 func (l *stageLinter) users() {
+	if l.s.Image != "" {
+		return // the image's /etc/passwd is not known here
+	}
 	for _, c := range l.st.Commands {
 		u, ok := c.(*UserCmd)
 		if !ok {
@@ -283,6 +286,9 @@ func provides(files []StageFile, p string) bool {
 // its absolute program path must be written by the stage or be one a
 // package can install.
 func (l *stageLinter) program() {
+	if l.s.Image != "" || len(l.s.Runs) > 0 {
+		return // the image's files, or what a RUN writes, are not known here
+	}
 	var c Command
 	var args []string
 	for _, x := range l.st.Commands {

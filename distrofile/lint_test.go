@@ -82,6 +82,8 @@ func TestLintRules(t *testing.T) {
 			[]string{"EntrypointNotProvided 2: ENTRYPOINT /usr/bin/perl: nothing in this stage writes /usr/bin/perl, and the stage INSTALLs no package"}},
 		{"entrypoint in scratch", "FROM scratch\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/usr/bin/app\"]\n",
 			[]string{"EntrypointNotProvided 3: ENTRYPOINT /usr/bin/app: nothing in this stage writes /usr/bin/app, and a stage without a package archive has no packages (COPY it or FILE it)"}},
+		{"image stage: its own accounts and files", "FROM docker-image://127.0.0.1:5000/base\nUSER app\nENTRYPOINT [\"/srv/app\"]\n", nil},
+		{"a RUN may write the program", "FROM debian:trixie\nINSTALL gcc\nRUN [\"gcc\", \"-o\", \"/srv/app\", \"a.c\"]\nENTRYPOINT [\"/srv/app\"]\n", nil},
 		{"cmd without entrypoint", "FROM debian:trixie\nINSTALL perl\nCMD [\"/srv/app\"]\n",
 			[]string{"EntrypointNotProvided 3: CMD /srv/app: no COPY, FILE or SYMLINK writes /srv/app, and Debian packages do not install there"}},
 		{"cmd with entrypoint", "FROM debian:trixie\nINSTALL perl\nENTRYPOINT [\"/usr/bin/perl\"]\nCMD [\"/app/script.pl\"]\n", nil},

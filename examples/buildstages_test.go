@@ -133,6 +133,9 @@ func TestE2EImageStage(t *testing.T) {
 	if cfg.Config.User != "nonroot" || strings.Join(cfg.Config.Entrypoint, " ") != "/app" || !strings.Contains(strings.Join(cfg.Config.Env, " "), "MODE=prod") {
 		t.Errorf("config not inherited: %+v", cfg.Config)
 	}
+	if h := cfg.Config.Healthcheck; h == nil || strings.Join(h.Test, " ") != "CMD /app" || h.Interval != 5e9 {
+		t.Errorf("HEALTHCHECK --interval=5s CMD [\"/app\"]: %+v", h)
+	}
 	if out, err := runIn(t, image, "/app"); err != nil || !strings.Contains(out, "hello from nonroot") {
 		t.Errorf("/app: %v\n%s", err, out)
 	}

@@ -138,6 +138,12 @@ type imageConfig struct {
 		Entrypoint []string `json:"Entrypoint"`
 		WorkingDir string   `json:"WorkingDir"`
 		Env        []string `json:"Env"`
+		// Healthcheck is the image's HEALTHCHECK: Test and the durations
+		// in nanoseconds.
+		Healthcheck *struct {
+			Test     []string `json:"Test"`
+			Interval int64    `json:"Interval"`
+		} `json:"Healthcheck"`
 	} `json:"config"`
 	RootFS struct {
 		DiffIDs []string `json:"diff_ids"`
