@@ -26,7 +26,7 @@ var LocalePaths = []string{"/usr/lib/locale/C.utf8", "/usr/share/doc/" + LocaleP
 // has LocalePackage at that version and architecture.
 func (r *resolver) locale() *Package {
 	libc := r.sel[LocaleLibc]
-	if libc == nil || r.sel[LocalePackage] != nil || r.exclude[LocalePackage] {
+	if libc == nil || libc.pkg.installed || r.sel[LocalePackage] != nil || r.exclude[LocalePackage] {
 		return nil
 	}
 	for _, x := range r.indexes {

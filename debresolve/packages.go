@@ -54,6 +54,8 @@ type Package struct {
 	ver     version.Version
 	// nextSame links further stanzas with the same Name in one index.
 	nextSame *Package
+	// installed marks a package of the base image (Request.Installed).
+	installed bool
 }
 
 // Provide is one entry of a Provides field.

@@ -13,10 +13,12 @@ import (
 // in a cached BuildKit ExecOp whose inputs are the files, pinned by
 // sha256) is cached across mirrors, and its answer is the same data.
 type ResolveRequest struct {
-	Arch     string      `json:"arch"`
-	Roots    []string    `json:"roots"`
-	Excludes []string    `json:"excludes,omitempty"`
-	Files    []IndexFile `json:"files"`
+	Arch     string   `json:"arch"`
+	Roots    []string `json:"roots"`
+	Excludes []string `json:"excludes,omitempty"`
+	// Installed are a base image's packages (Request.Installed).
+	Installed []InstalledPackage `json:"installed,omitempty"`
+	Files     []IndexFile        `json:"files"`
 }
 
 // ResolveResponse is the answer to a ResolveRequest: the closure, or the
@@ -45,10 +47,11 @@ type ResolveError struct {
 	// then does not name the file (see ReadIndex).
 	File *int `json:"file,omitempty"`
 	// At most one of these is set.
-	Unknown       *UnknownPackageError `json:"unknown,omitempty"`
-	Unsatisfiable *UnsatisfiableError  `json:"unsatisfiable,omitempty"`
-	Ambiguous     *AmbiguousError      `json:"ambiguous,omitempty"`
-	Conflict      *ConflictError       `json:"conflict,omitempty"`
+	Unknown       *UnknownPackageError   `json:"unknown,omitempty"`
+	Unsatisfiable *UnsatisfiableError    `json:"unsatisfiable,omitempty"`
+	Ambiguous     *AmbiguousError        `json:"ambiguous,omitempty"`
+	Conflict      *ConflictError         `json:"conflict,omitempty"`
+	Replace       *ReplaceInstalledError `json:"replace,omitempty"`
 }
 
 // NewResolveError records err (as returned by Resolve).
@@ -59,6 +62,7 @@ func NewResolveError(err error) *ResolveError {
 		unsat   *UnsatisfiableError
 		ambig   *AmbiguousError
 		confl   *ConflictError
+		repl    *ReplaceInstalledError
 	)
 	switch {
 	case errors.As(err, &unknown):
@@ -69,6 +73,8 @@ func NewResolveError(err error) *ResolveError {
 		e.Ambiguous = ambig
 	case errors.As(err, &confl):
 		e.Conflict = confl
+	case errors.As(err, &repl):
+		e.Replace = repl
 	}
 	return e
 }
@@ -86,6 +92,8 @@ func (e *ResolveError) Err() error {
 		typed = e.Ambiguous
 	case e.Conflict != nil:
 		typed = e.Conflict
+	case e.Replace != nil:
+		typed = e.Replace
 	}
 	if typed != nil && typed.Error() == e.Message {
 		return typed
@@ -111,7 +119,7 @@ func ResolveIndexes(req ResolveRequest, indexes []*Index) (*ResolveResponse, err
 	if len(indexes) != len(req.Files) {
 		return nil, fmt.Errorf("debresolve: %d indexes for %d files", len(indexes), len(req.Files))
 	}
-	cl, err := Resolve(indexes, req.Arch, Request{Roots: req.Roots, Exclude: req.Excludes})
+	cl, err := Resolve(indexes, req.Arch, Request{Roots: req.Roots, Exclude: req.Excludes, Installed: req.Installed})
 	if err != nil {
 		return &ResolveResponse{Error: NewResolveError(err)}, nil
 	}

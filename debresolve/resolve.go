@@ -20,6 +20,10 @@ type Request struct {
 	// installed: a relation reaching an excluded alternative, or whose
 	// chosen provider is excluded, counts as satisfied.
 	Exclude []string
+	// Installed are the packages of a base image: they satisfy what they
+	// can and are not part of the closure; one that would have to change
+	// is a ReplaceInstalledError.
+	Installed []InstalledPackage
 }
 
 // Closure is the result of Resolve.
@@ -213,6 +217,7 @@ func Resolve(indexes []*Index, arch string, req Request) (*Closure, error) {
 		selProv: map[string][]*Package{},
 		edges:   map[string][]string{},
 	}
+	r.addInstalled(req.Installed)
 	for _, x := range req.Exclude {
 		x = strings.TrimSpace(x)
 		if x == "" {
@@ -252,7 +257,14 @@ func Resolve(indexes []*Index, arch string, req Request) (*Closure, error) {
 		if qual != "" {
 			rt.poss.Arch, _ = dependency.ParseArch(qual)
 		}
-		if ver != "" {
+		if r.isInstalled(name) {
+			// Counts as installed, unless another version is pinned.
+			in := r.sel[name].pkg
+			if ver != "" && ver != in.Version {
+				return nil, &ReplaceInstalledError{Name: name, Installed: in.Version, Wanted: ver}
+			}
+			rt.pkg = in
+		} else if ver != "" {
 			p, err := r.pin(name, ver, qual)
 			if err != nil {
 				return nil, err
@@ -321,7 +333,11 @@ func Resolve(indexes []*Index, arch string, req Request) (*Closure, error) {
 	for _, rt := range roots {
 		c.Roots = append(c.Roots, rt.pkg.Name)
 	}
-	for _, s := range r.sel {
+	for name, s := range r.sel {
+		if s.pkg.installed {
+			delete(c.Edges, name)
+			continue
+		}
 		c.Packages = append(c.Packages, s.pkg)
 	}
 	sort.Slice(c.Packages, func(i, j int) bool { return c.Packages[i].Name < c.Packages[j].Name })
@@ -861,6 +877,10 @@ func (r *resolver) satisfy(parent *Package, rel dependency.Relation) (string, er
 		}
 		if r.exclude[p.Name] {
 			return "", nil
+		}
+		if r.isInstalled(p.Name) {
+			return "", &ReplaceInstalledError{Name: p.Name, Installed: r.sel[p.Name].pkg.Version, Wanted: p.Version,
+				Chain: r.chain(parent.Name), Relation: possString(poss)}
 		}
 		if r.sel[p.Name] != nil {
 			return p.Name, nil

@@ -192,6 +192,7 @@ func rootRanges(err error, roots []distrofile.Root) []parser.Range {
 		unsat   *debresolve.UnsatisfiableError
 		ambig   *debresolve.AmbiguousError
 		confl   *debresolve.ConflictError
+		repl    *debresolve.ReplaceInstalledError
 	)
 	switch {
 	case errors.As(err, &unknown):
@@ -202,6 +203,8 @@ func rootRanges(err error, roots []distrofile.Root) []parser.Range {
 		names = append(names, first(ambig.Chain), ambig.Name)
 	case errors.As(err, &confl):
 		names = append(names, first(confl.ChainPkg), first(confl.ChainOther))
+	case errors.As(err, &repl):
+		names = append(names, first(repl.Chain), repl.Name)
 	}
 	var rs []parser.Range
 	seen := map[int]bool{}

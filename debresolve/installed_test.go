@@ -1,0 +1,71 @@
+package debresolve_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/distrofile/distrofile/debresolve"
+)
+
+// TestInstalled: a base image's packages satisfy what they can and stay
+// out of the closure; one that would have to change stops the resolution
+// with both versions.
+func TestInstalled(t *testing.T) {
+	idx := []*debresolve.Index{mkIndex(t, "test",
+		st("app", "1", "Depends: libc6 (>= 2.36), zlib1g"),
+		st("new", "1", "Depends: libc6 (>= 2.41)"),
+		st("libc6", "2.41-12"), st("libc6", "2.36-9"), st("libc-bin", "2.41-12"),
+		st("zlib1g", "1.3"),
+		st("uses-virtual", "1", "Depends: mail-transport-agent"),
+		st("exim4", "4.98", "Provides: mail-transport-agent"),
+	)}
+	base := []debresolve.InstalledPackage{
+		{Name: "libc6", Version: "2.36-9", Architecture: "amd64"},
+		{Name: "postfix", Version: "3.7", Architecture: "amd64", Provides: "mail-transport-agent"},
+	}
+	for _, tc := range []struct {
+		name    string
+		roots   []string
+		want    string // closure, or the error's message
+		wantErr bool
+	}{
+		{"satisfied by the base", []string{"app"}, "app 1, zlib1g 1.3", false},
+		{"a virtual package the base provides", []string{"uses-virtual"}, "uses-virtual 1", false},
+		{"a root the base has", []string{"libc6", "zlib1g"}, "zlib1g 1.3", false},
+		{"a root pinned at the base's version", []string{"libc6=2.36-9"}, "", false},
+		{"too old for a new package", []string{"new"}, "libc6 2.36-9 of the base image would have to be replaced by 2.41-12 (new needs libc6 (>= 2.41)): INSTALL on an image adds packages and never changes the image's own; rebuild the base image, or start from one that has a suitable libc6", true},
+		{"a root pinned at another version", []string{"libc6=2.41-12"}, "libc6 2.36-9 of the base image would have to be replaced by 2.41-12 (INSTALL libc6=2.41-12)", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl, err := debresolve.Resolve(idx, "amd64", debresolve.Request{Roots: tc.roots, Installed: base})
+			if tc.wantErr {
+				var re *debresolve.ReplaceInstalledError
+				if !errors.As(err, &re) || !strings.HasPrefix(err.Error(), tc.want) {
+					t.Fatalf("err = %v, want %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(closureIDs(cl), ", "); got != tc.want {
+				t.Errorf("closure %q, want %q", got, tc.want)
+			}
+			if cl.Locale != nil {
+				t.Errorf("a locale from %s on a base with libc6", cl.Locale.ID())
+			}
+			for n := range cl.Edges {
+				if cl.Package(n) == nil {
+					t.Errorf("edges of %s, which is not in the closure", n)
+				}
+			}
+		})
+	}
+	// A downgrade says so.
+	_, err := debresolve.Resolve(idx, "amd64", debresolve.Request{Roots: []string{"libc6=2.36-9"},
+		Installed: []debresolve.InstalledPackage{{Name: "libc6", Version: "2.41-12", Architecture: "amd64"}}})
+	if err == nil || !strings.Contains(err.Error(), "libc6 2.41-12 of the base image would have to be downgraded to 2.36-9") {
+		t.Errorf("downgrade: %v", err)
+	}
+}
