@@ -21,7 +21,7 @@ import (
 // of the C.utf8 locale (LockArch.Locale). A lock is written with the
 // oldest version that has what it records, so that older frontends still
 // read it.
-const LockVersion = lockVersionLocale
+const LockVersion = lockVersionImage
 
 const (
 	// lockVersionNoDrop is the version written when no stage has
@@ -32,6 +32,9 @@ const (
 	lockVersionDrop = 2
 	// lockVersionLocale is the first version with LockArch.Locale.
 	lockVersionLocale = 3
+	// lockVersionImage is the first version with LockInputs.Image and
+	// LockStage.ImageDigest.
+	lockVersionImage = 4
 )
 
 // LockFileName is the lock file's name, next to the Distrofile.
@@ -70,6 +73,10 @@ type LockStage struct {
 	// Drop, for a stage with DROP lines, says which of them the packages'
 	// Drops were scanned for.
 	Drop *LockDrop `json:"drop,omitempty"`
+	// ImageDigest, for a stage that installs on top of an image, is the
+	// digest the image had when the closures were resolved against its
+	// packages: a locked build uses the image at that digest.
+	ImageDigest string `json:"image_digest,omitempty"`
 	// Archs holds one closure per architecture, sorted by Arch.
 	Archs []*LockArch `json:"archs"`
 }
@@ -94,10 +101,13 @@ type LockDrop struct {
 // URLs of the distribution's own archive are not inputs (the lock is valid on
 // any mirror); SOURCE URLs are.
 type LockInputs struct {
-	// Distro, Suite and Snapshot come from FROM <distro>:<suite>[@<snapshot>].
+	// Distro, Suite and Snapshot come from FROM <distro>:<suite>[@<snapshot>],
+	// or, for a stage that installs on top of an image, Distro and Suite
+	// from the image's os-release and Image is the image as FROM names it.
 	Distro   string `json:"distro"`
 	Suite    string `json:"suite"`
 	Snapshot string `json:"snapshot,omitempty"`
+	Image    string `json:"image,omitempty"`
 	// Sources are the SOURCE lines of the stage.
 	Sources []LockSourceInput `json:"sources,omitempty"`
 	// Roots are the INSTALL arguments in order, Excludes the EXCLUDE ones.
@@ -416,9 +426,12 @@ func (l *Lock) Finish() {
 		if s.Drop != nil {
 			l.Version = max(l.Version, lockVersionDrop)
 		}
+		if s.ImageDigest != "" || s.Inputs.Image != "" {
+			l.Version = max(l.Version, lockVersionImage)
+		}
 		for _, a := range s.Archs {
 			if a.Locale != nil || a.has(LocaleLibc) && !a.has(LocalePackage) {
-				l.Version = lockVersionLocale
+				l.Version = max(l.Version, lockVersionLocale)
 			}
 		}
 	}
@@ -456,6 +469,9 @@ func (l *Lock) Marshal() []byte {
 		b.WriteString("\n      ],")
 		if s.Drop != nil {
 			fmt.Fprintf(&b, "\n      \"drop\": %s,", line(s.Drop))
+		}
+		if s.ImageDigest != "" {
+			fmt.Fprintf(&b, "\n      \"image_digest\": %s,", line(s.ImageDigest))
 		}
 		b.WriteString("\n      \"archs\": [")
 		for j, a := range s.Archs {

@@ -158,9 +158,9 @@ func TestLockDrop(t *testing.T) {
 	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), `drops "locales", which is not in the stage's drop specs`) {
 		t.Errorf("unknown drop: %v", err)
 	}
-	bad = strings.Replace(string(data), `"lockfile_version": 2`, `"lockfile_version": 4`, 1)
-	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), "lockfile_version 4, this frontend reads versions 1 to 3") {
-		t.Errorf("version 4: %v", err)
+	bad = strings.Replace(string(data), `"lockfile_version": 2`, `"lockfile_version": 5`, 1)
+	if _, err := debresolve.ParseLock([]byte(bad)); err == nil || !strings.Contains(err.Error(), "lockfile_version 5, this frontend reads versions 1 to 4") {
+		t.Errorf("version 5: %v", err)
 	}
 }
 

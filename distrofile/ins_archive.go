@@ -68,7 +68,7 @@ func parseInstall(p *parseState, in *input) (Command, error) {
 }
 
 func (c *InstallCmd) apply(s *StageSpec) error {
-	if s.Distro == "" && len(s.Sources) == 0 {
+	if s.Distro == "" && len(s.Sources) == 0 && s.Image == "" {
 		return fmt.Errorf("INSTALL needs a package archive: start the stage FROM debian:<suite> or add a SOURCE before it (FROM scratch has none)")
 	}
 	for _, p := range c.Packages {

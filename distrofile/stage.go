@@ -115,13 +115,8 @@ func evalStage(st *Stage, base *StageSpec) (*StageSpec, error) {
 }
 
 // imageStageRefuses are the instructions a stage FROM an image does not
-// take in this release, with why.
+// take, with why.
 var imageStageRefuses = map[string]string{
-	"install":  "installing packages on top of an image is not implemented in this release; start FROM debian:<suite> and COPY --from the image what you need",
-	"exclude":  "EXCLUDE goes with INSTALL, which an image stage does not take in this release",
-	"source":   "SOURCE goes with INSTALL, which an image stage does not take in this release",
-	"mirror":   "MIRROR goes with INSTALL, which an image stage does not take in this release",
-	"drop":     "DROP applies to packages, which an image stage does not install in this release",
 	"useradd":  "the image's /etc/passwd is its own; add the account with RUN, or start FROM debian:<suite>",
 	"groupadd": "the image's /etc/group is its own; add the group with RUN, or start FROM debian:<suite>",
 }

@@ -1,8 +1,10 @@
 package examples
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -122,7 +124,7 @@ func TestE2EImageStage(t *testing.T) {
 		"FROM base\nCOPY --from=" + cApp + " /app /capp\nHEALTHCHECK --interval=5s CMD [\"/app\"]\n"
 	dir := withSyntax(t, e, src)
 	image := e.registry + "/examples/image-stage:e2e"
-	out, err := buildx(t, dir, "-f", "Distrofile", "--build-arg", "BASE="+goApp, "--provenance=false", "--push", "-t", image, ".")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--build-arg", "BASE="+goApp, "--no-cache-filter=base", "--provenance=false", "--push", "-t", image, ".")
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
@@ -145,5 +147,89 @@ func TestE2EImageStage(t *testing.T) {
 	}
 	if fs.bodies["/etc/greeting"] != "bonjour\n" {
 		t.Errorf("/etc/greeting = %q", fs.bodies["/etc/greeting"])
+	}
+}
+
+// TestE2EOnBase installs packages on top of a pushed image (examples/c-app,
+// through examples/on-base's ARG BASE): the image's packages count as
+// installed, the new ones are layers on top that Syft sees beside the
+// base's; a downgrade of a base package is refused naming both versions;
+// the lock pins the base image's digest.
+func TestE2EOnBase(t *testing.T) {
+	e := e2eEnv(t)
+	syft := os.Getenv("DISTROFILE_SYFT")
+	if syft == "" {
+		t.Fatal("DISTROFILE_E2E=1 needs DISTROFILE_SYFT (hack/test builds bin/syft from hack/tools/syft)")
+	}
+	cApp, _, _ := buildExample(t, e, "c-app")
+	image, _, _ := buildExample(t, e, "on-base", "--build-arg", "BASE="+cApp)
+	if out, err := runIn(t, image, "/app"); err != nil || !strings.Contains(out, "zlib ") {
+		t.Errorf("the base's program: %v\n%s", err, out)
+	}
+
+	src, err := os.ReadFile("on-base/Distrofile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := withSyntax(t, e, string(src))
+	out, err := buildx(t, dir, "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--build-arg", "BASE="+cApp,
+		"--provenance=false", "-o", "type=oci,dest=image.tar", ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, x := range extractions(out) {
+		if x.name == "libc6" || x.name == "zlib1g" {
+			t.Errorf("%s of the base image was extracted again", x.name)
+		}
+	}
+	cmd := exec.Command(syft, "scan", "oci-archive:"+filepath.Join(dir, "image.tar"), "-o", "json", "-q")
+	cmd.Env = append(os.Environ(), "SYFT_CHECK_FOR_APP_UPDATE=false")
+	js, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("syft: %v", err)
+	}
+	var doc struct {
+		Artifacts []struct{ Name, Version, Type string } `json:"artifacts"`
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, a := range doc.Artifacts {
+		if a.Type == "deb" {
+			seen[a.Name] = true
+		}
+	}
+	for _, n := range []string{"libc6", "zlib1g", "libzstd1", "tzdata"} {
+		if !seen[n] {
+			t.Errorf("syft does not list %s (it lists %v)", n, seen)
+		}
+	}
+
+	// A downgrade of the base's libc6 is refused on the INSTALL line.
+	down := strings.Replace(string(src), "INSTALL libzstd1 tzdata", "INSTALL libzstd1 libc6=2.41-12", 1)
+	out, err = buildx(t, withSyntax(t, e, down), "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--build-arg", "BASE="+cApp, ".")
+	if err == nil || !regexp.MustCompile(`libc6 \S+ of the base image would have to be downgraded to 2\.41-12 \(INSTALL libc6=2\.41-12\)`).MatchString(out) ||
+		!strings.Contains(out, ">>> INSTALL libzstd1 libc6=2.41-12") {
+		t.Errorf("downgrade: %v\n%s", err, out)
+	}
+
+	// The lock records the base's digest; a locked build uses it.
+	out, err = buildx(t, dir, "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--build-arg", "BASE="+cApp,
+		"--target="+"distrofile.lock", "-o", dir, ".")
+	if err != nil {
+		t.Fatalf("lock: %v\n%s", err, out)
+	}
+	lock, err := os.ReadFile(filepath.Join(dir, "Distrofile.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`"image_digest": "(sha256:[0-9a-f]{64})"`).FindSubmatch(lock)
+	if m == nil {
+		t.Fatalf("no image digest in the lock:\n%s", lock)
+	}
+	out, err = buildx(t, dir, "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--build-arg", "BASE="+cApp, "--output=type=cacheonly", ".")
+	if err != nil || !strings.Contains(out, "@"+string(m[1])) {
+		t.Errorf("the locked build does not pin the base by %s: %v\n%s", m[1], err, out)
 	}
 }

@@ -72,6 +72,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 // builder holds one build's state.
 type builder struct {
 	c      client.Client
+	// bases are the images of image stages, pinned, and what INSTALL on
+	// them reads.
+	bases baseCache
 	bc     *dockerui.Client
 	src    *dockerui.Source
 	df     *distrofile.Distrofile
@@ -319,7 +322,7 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 	var caOwners []string
 	var origin map[string][]parser.Range
 	if len(s.Roots) > 0 {
-		if pkgs, locale, caOwners, origin, err = b.resolve(ctx, st, s, arch); err != nil {
+		if pkgs, locale, caOwners, origin, err = b.resolve(ctx, st, s, arch, nil); err != nil {
 			return llb.State{}, nil, err
 		}
 	}
@@ -401,8 +404,8 @@ func (b *builder) stageFiles(ctx context.Context, s *distrofile.StageSpec, p oci
 // resolved from the stage's sources; see lock.go).
 // The origin map gives each package the INSTALL lines that pulled it in;
 // the package of the C.utf8 locale, when there is one, has libc6's.
-func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, arch string) ([]llbgen.Package, *llbgen.Package, []string, map[string][]parser.Range, error) {
-	cl, err := b.closure(ctx, st, s, arch)
+func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, arch string, base *plan.Base) ([]llbgen.Package, *llbgen.Package, []string, map[string][]parser.Range, error) {
+	cl, err := b.closure(ctx, st, s, arch, base)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -2,17 +2,17 @@ package frontend
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 
-	"github.com/distribution/reference"
+	"github.com/containerd/platforms"
+	"github.com/distrofile/distrofile/debsuite"
 	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/imagespec"
 	"github.com/distrofile/distrofile/llbgen"
+	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/client/llb/sourceresolver"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -22,53 +22,85 @@ import (
 // and its RUN lines, and the image's config with the stage's changes, as
 // a Dockerfile's stage would have.
 func (b *builder) buildImageStage(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
-	fail := func(err error) (llb.State, *dockerspec.DockerOCIImage, error) {
-		return llb.State{}, nil, distrofile.Locate(err, s.FromRanges)
-	}
-	ref, err := reference.ParseNormalizedNamed(s.Image)
+	ref, base, err := b.pinImage(ctx, st, s, p)
 	if err != nil {
-		return fail(fmt.Errorf("FROM %s: %w", s.Image, err))
+		return llb.State{}, nil, err
 	}
-	resolved, dgst, dt, err := b.c.ResolveImageConfig(ctx, s.Image, sourceresolver.Opt{
-		LogName:  "[internal] load metadata for " + s.Image,
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: b.bc.ImageResolveMode.String()},
-	})
-	if err != nil {
-		return fail(fmt.Errorf("FROM %s: %w", s.Image, err))
-	}
-	if resolved != "" && resolved != ref.String() {
-		if ref, err = reference.ParseNormalizedNamed(resolved); err != nil {
-			return fail(fmt.Errorf("FROM %s: the registry answered %q: %w", s.Image, resolved, err))
-		}
-	}
-	if dgst != "" {
-		if ref, err = reference.WithDigest(reference.TrimNamed(ref), dgst); err != nil {
-			return fail(err)
-		}
-	}
-	var base dockerspec.DockerOCIImage
-	if err := json.Unmarshal(dt, &base); err != nil {
-		return fail(fmt.Errorf("FROM %s: the image config: %w", s.Image, err))
-	}
-	root := llb.Image(ref.String(), llb.Platform(p), b.loc(s.FromRanges))
+	root := llb.Image(ref, llb.Platform(p), b.loc(s.FromRanges))
 	files, err := b.stageFiles(ctx, s, p, false)
 	if err != nil {
 		return llb.State{}, nil, err
 	}
-	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], NoMerge: b.noMerge, IgnoreCache: b.bc.IsNoCache(st.Name)}
+	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], NoMerge: b.noMerge, NoContentHash: b.noHash,
+		IgnoreCache: b.bc.IsNoCache(st.Name), MaxLayers: b.maxLayers}
 	beforeRun := len(files)
 	if len(s.Runs) > 0 {
 		beforeRun = s.Runs[0].FilesBefore
 	}
-	if root, err = mergeFiles(root, files[:beforeRun], b.epoch, opt); err != nil {
-		return llb.State{}, nil, err
+	if len(s.Roots) > 0 {
+		if root, err = b.installOnImage(ctx, st, s, p, root, files[:beforeRun], opt); err != nil {
+			return llb.State{}, nil, err
+		}
+	} else {
+		b.recordPackages(st, p, nil)
+		if root, err = mergeFiles(root, files[:beforeRun], b.epoch, opt); err != nil {
+			return llb.State{}, nil, err
+		}
 	}
 	rb := runBase{env: base.Config.Env, workdir: base.Config.WorkingDir, user: base.Config.User, hasShell: true}
 	if root, err = b.runFiles(ctx, root, st, s, files, rb, p, opt); err != nil {
 		return llb.State{}, nil, err
 	}
-	b.recordPackages(st, p, nil)
-	return root, imageOnBase(base, s.Config, p, b), nil
+	return root, imageOnBase(*base, s.Config, p, b), nil
+}
+
+// installOnImage returns the image root with the stage's packages that the
+// image does not have installed on top, each in its layer with its dpkg
+// status in status.d as the image keeps it, the scripts' effects computed
+// over the image and the new packages, and files (the stage's entries
+// before its first RUN) in the generated-files layer.
+func (b *builder) installOnImage(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, p ocispecs.Platform, root llb.State,
+	files []llbgen.File, opt llbgen.ExtractOptions) (llb.State, error) {
+	arch, err := debianArch(p)
+	if err != nil {
+		return llb.State{}, distrofile.ErrAt(s.FromRanges, "%v", err)
+	}
+	base, err := b.readBase(ctx, st, s, p)
+	if err != nil {
+		return llb.State{}, err
+	}
+	on := plan.OnBase(s, base)
+	pkgs, locale, caOwners, origin, err := b.resolve(ctx, st, on, arch, base)
+	if err != nil {
+		return llb.State{}, err
+	}
+	b.recordPackages(st, p, pkgs)
+	opt.UsrMerge = debsuite.UsrMerged(on.Distro, on.Suite)
+	installed := map[string]bool{}
+	for _, pk := range pkgs {
+		installed[pk.Name] = true
+	}
+	ip := llbgen.Plan{Platform: p, Arch: arch, Base: &root, Packages: pkgs, Locale: locale, Files: files, Config: s.Config, Epoch: b.epoch,
+		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, on, arch)}
+	b.mu.Lock()
+	opt.CAFromAllLayers = b.caAll
+	b.mu.Unlock()
+	if b.fixed {
+		opt.MaxMTime = b.epoch
+	}
+	opt.Drop = on.Drops
+	eff := &stageEffects{origin: origin, from: s.FromRanges}
+	ip.EffectsLayer = &eff.layer
+	out, _, err := llbgen.Build(ip, opt)
+	if err != nil {
+		return llb.State{}, distrofile.Locate(err, s.FromRanges)
+	}
+	if len(pkgs) > 0 {
+		b.mu.Lock()
+		b.effects[fmt.Sprintf("%d/%s", st.Index, platforms.Format(p))] = eff
+		b.mu.Unlock()
+	}
+	return out, nil
 }
 
 // imageOnBase returns the config of an image stage: base's, with what the

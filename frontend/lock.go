@@ -20,10 +20,16 @@ import (
 
 // closure returns the packages of stage st for arch: from the lock when
 // there is one (and DISTROFILE_LOCK is not "update"), else resolved.
-func (b *builder) closure(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, arch string) (*debresolve.Closure, error) {
+// For a stage on an image, base is what the image has installed.
+func (b *builder) closure(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, arch string, base *plan.Base) (*debresolve.Closure, error) {
 	p, err := b.plan(ctx, st, s)
 	if err != nil {
 		return nil, err
+	}
+	if base != nil {
+		on := *p // the plan is shared by the stage's platforms
+		on.Installed = base.Installed
+		p = &on
 	}
 	if b.lock != nil {
 		return plan.Locked(b.lock, st, s, p, arch)
@@ -236,7 +242,7 @@ func (b *builder) lockResult(ctx context.Context) (*client.Result, error) {
 			archs = append(archs, a)
 		}
 	}
-	l, err := plan.Make(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.scanInExec, b.bc.BuildArgs, b.readContextFile)
+	l, err := plan.Make(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.scanInExec, b.bc.BuildArgs, b.readContextFile, b.baseReader)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,10 @@ type Plan struct {
 	Arch     string
 	// Packages in a stable order (the resolver sorts them by name).
 	Packages []Package
+	// Base, when not nil, is the image the packages are installed on (a
+	// stage FROM an image): the bottom of the merge, and a root the
+	// effects step reads below the package layers.
+	Base *llb.State
 	// Locale, when not nil, is the package the C.utf8 locale is taken
 	// from (see LocaleLayer): a layer of its own, below the generated
 	// files.
@@ -130,7 +134,11 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 	if len(plan.Packages) > 0 {
 		// The effects step reads the COPYs where packages' scripts look,
 		// so that a changed program or source file does not re-run it.
-		eff, err := EffectsLayer(plan, layers, withCopies(generated, plan.Files, systemCopy), opt)
+		roots := layers
+		if plan.Base != nil {
+			roots = append([]llb.State{*plan.Base}, layers...)
+		}
+		eff, err := EffectsLayer(plan, roots, withCopies(generated, plan.Files, systemCopy), opt)
 		if err != nil {
 			return llb.State{}, nil, err
 		}
@@ -139,7 +147,11 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 			*plan.EffectsLayer = eff
 		}
 	}
-	return merge(append(layers, top...)), Image(plan), nil
+	all := append(layers, top...)
+	if plan.Base != nil {
+		all = append([]llb.State{*plan.Base}, all...)
+	}
+	return merge(all), Image(plan), nil
 }
 
 // copyChain stacks layers with FileOp copies, for builders without MergeOp

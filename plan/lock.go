@@ -52,14 +52,14 @@ func MakeLock(ctx context.Context, df *distrofile.Distrofile, opt LockOptions) (
 	}
 	c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring, Logf: opt.Logf}
 	scan := reuseScans(opt.Previous, scanInProcess(opt.Fetcher))
-	return Make(ctx, df, states, opt.Archs, c, func(*distrofile.Stage) ResolveFunc { return ResolveInProcess }, scan, opt.BuildArgs, opt.ReadContextFile)
+	return Make(ctx, df, states, opt.Archs, c, func(*distrofile.Stage) ResolveFunc { return ResolveInProcess }, scan, opt.BuildArgs, opt.ReadContextFile, nil)
 }
 
 // Make resolves every stage of df that installs packages for archs;
 // run says how each stage is resolved, scan how the packages of a stage
 // with DROP lines are scanned.
 func Make(ctx context.Context, df *distrofile.Distrofile, states map[*distrofile.Stage]*distrofile.StageSpec, archs []string, c *debresolve.Client,
-	run func(*distrofile.Stage) ResolveFunc, scan DropScanner, args map[string]string, read contextReader) (*debresolve.Lock, error) {
+	run func(*distrofile.Stage) ResolveFunc, scan DropScanner, args map[string]string, read contextReader, base BaseReader) (*debresolve.Lock, error) {
 	if len(archs) == 0 {
 		return nil, fmt.Errorf("no architecture to lock")
 	}
@@ -69,18 +69,38 @@ func Make(ctx context.Context, df *distrofile.Distrofile, states map[*distrofile
 		if len(s.Roots) == 0 {
 			continue
 		}
+		bases := map[string]*Base{}
+		if s.Image != "" {
+			if base == nil {
+				return nil, distrofile.ErrAt(s.FromRanges, "stage %q installs packages on the image %s, which this tool cannot read: write the lock with `docker buildx build --target=%s -o . .`", StageKey(st), s.Image, LockTarget)
+			}
+			for _, arch := range archs {
+				b, err := base(ctx, st, arch)
+				if err != nil {
+					return nil, err
+				}
+				bases[arch] = b
+			}
+			s = OnBase(s, bases[archs[0]])
+		}
 		p, err := New(ctx, s, args, read)
 		if err != nil {
 			return nil, err
 		}
 		var ls *debresolve.LockStage
 		for _, arch := range archs {
+			if b := bases[arch]; b != nil {
+				p.Installed = b.Installed
+			}
 			r, err := Resolve(ctx, c, run(st), p, s, StageKey(st), arch)
 			if err != nil {
 				return nil, err
 			}
 			if ls == nil {
 				ls = debresolve.NewLockStageFromReleases(StageKey(st), p.inputs, r.sources, r.releases)
+				if b := bases[arch]; b != nil {
+					ls.ImageDigest = b.Digest
+				}
 			}
 			ls.AddArch(r.arch)
 		}

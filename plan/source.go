@@ -49,12 +49,16 @@ type Plan struct {
 	mirrors []string
 	// Warn reports a mirror that failed and was passed over (may be nil).
 	Warn func(string)
+	// Installed are the packages of the base image, for a stage that
+	// installs on top of an image (Base.Installed, for the architecture
+	// being resolved).
+	Installed []debresolve.InstalledPackage
 }
 
 // New computes a stage's sources from the Distrofile, the build args
 // (mirrors) and the keyrings read from the build context.
 func New(ctx context.Context, s *distrofile.StageSpec, args map[string]string, read contextReader) (*Plan, error) {
-	p := &Plan{inputs: debresolve.LockInputs{Distro: s.Distro, Suite: s.Suite, Snapshot: s.Snapshot, Excludes: s.Excludes}}
+	p := &Plan{inputs: debresolve.LockInputs{Distro: s.Distro, Suite: s.Suite, Snapshot: s.Snapshot, Image: s.Image, Excludes: s.Excludes}}
 	for _, r := range s.Roots {
 		p.inputs.Roots = append(p.inputs.Roots, r.Package)
 	}
@@ -165,7 +169,7 @@ func Resolve(ctx context.Context, c *debresolve.Client, run ResolveFunc, p *Plan
 	if len(srcs) == 0 {
 		return nil, distrofile.ErrAt(s.FromRanges, "no source of the stage serves architecture %s", arch)
 	}
-	req := debresolve.ResolveRequest{Arch: arch, Excludes: s.Excludes}
+	req := debresolve.ResolveRequest{Arch: arch, Excludes: s.Excludes, Installed: p.Installed}
 	for _, r := range s.Roots {
 		req.Roots = append(req.Roots, r.Package)
 	}
