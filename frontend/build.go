@@ -71,10 +71,10 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 
 // builder holds one build's state.
 type builder struct {
-	c      client.Client
+	c client.Client
 	// bases are the images of image stages, pinned, and what INSTALL on
 	// them reads.
-	bases baseCache
+	bases  baseCache
 	bc     *dockerui.Client
 	src    *dockerui.Source
 	df     *distrofile.Distrofile
