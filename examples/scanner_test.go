@@ -37,7 +37,28 @@ func TestE2ESyftSeesEveryPackage(t *testing.T) {
 	if len(want) < 20 {
 		t.Fatalf("only %d extractions in the build output", len(want))
 	}
-	cmd := exec.Command(syft, "scan", "oci-archive:"+filepath.Join(dir, "image.tar"), "-o", "json", "-q")
+	got, distro := syftDebs(t, syft, filepath.Join(dir, "image.tar"))
+	var missing []string
+	for name, version := range want {
+		if got[name] != version {
+			missing = append(missing, name+" "+version+" (syft: "+got[name]+")")
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("syft does not see %d of %d packages: %s", len(missing), len(want), strings.Join(missing, ", "))
+	}
+	if distro != "debian 13" {
+		t.Errorf("syft's distro: %s", distro)
+	}
+	t.Logf("syft lists %d deb packages, the build extracted %d", len(got), len(want))
+}
+
+// syftDebs scans the OCI archive tar with Syft and returns the Debian
+// packages it lists (name → version) and the distribution ("debian 13").
+func syftDebs(t *testing.T, syft, tar string) (map[string]string, string) {
+	t.Helper()
+	cmd := exec.Command(syft, "scan", "oci-archive:"+tar, "-o", "json", "-q")
 	cmd.Env = append(os.Environ(), "SYFT_CHECK_FOR_APP_UPDATE=false")
 	js, err := cmd.Output()
 	if err != nil {
@@ -61,18 +82,5 @@ func TestE2ESyftSeesEveryPackage(t *testing.T) {
 			got[a.Name] = a.Version
 		}
 	}
-	var missing []string
-	for name, version := range want {
-		if got[name] != version {
-			missing = append(missing, name+" "+version+" (syft: "+got[name]+")")
-		}
-	}
-	sort.Strings(missing)
-	if len(missing) > 0 {
-		t.Errorf("syft does not see %d of %d packages: %s", len(missing), len(want), strings.Join(missing, ", "))
-	}
-	if doc.Distro.ID != "debian" || doc.Distro.VersionID != "13" {
-		t.Errorf("syft's distro: %+v", doc.Distro)
-	}
-	t.Logf("syft lists %d deb packages, the build extracted %d", len(got), len(want))
+	return got, doc.Distro.ID + " " + doc.Distro.VersionID
 }

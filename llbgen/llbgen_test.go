@@ -681,8 +681,9 @@ func TestLocaleLayer(t *testing.T) {
 	}
 }
 
-// effectsArgs returns the command line of plan's effects step.
-func effectsArgs(t *testing.T, plan Plan) string {
+// execSteps builds plan and returns the exec ops of its graph with their
+// digests.
+func execSteps(t *testing.T, plan Plan) map[digest.Digest]*pb.ExecOp {
 	t.Helper()
 	root, _, err := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), UsrMerge: true})
 	if err != nil {
@@ -692,13 +693,25 @@ func effectsArgs(t *testing.T, plan Plan) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := map[digest.Digest]*pb.ExecOp{}
 	for _, dt := range def.Def {
 		var op pb.Op
 		if err := op.UnmarshalVT(dt); err != nil {
 			t.Fatal(err)
 		}
-		if v, ok := op.Op.(*pb.Op_Exec); ok && slices.Contains(v.Exec.Meta.Args, "--effects") {
-			return strings.Join(v.Exec.Meta.Args, " ")
+		if v, ok := op.Op.(*pb.Op_Exec); ok {
+			out[digestOf(dt)] = v.Exec
+		}
+	}
+	return out
+}
+
+// effectsArgs returns the command line of plan's effects step.
+func effectsArgs(t *testing.T, plan Plan) string {
+	t.Helper()
+	for _, e := range execSteps(t, plan) {
+		if slices.Contains(e.Meta.Args, "--effects") {
+			return strings.Join(e.Meta.Args, " ")
 		}
 	}
 	t.Fatal("no effects step")
@@ -715,26 +728,12 @@ func TestCopyInputs(t *testing.T) {
 		plan.CACertificates = true
 		src := llb.Scratch().File(llb.Mkfile("/f", 0o644, []byte(content)))
 		plan.Files = append(plan.Files, File{File: imagespec.File{Kind: imagespec.KindCopy, Path: dest, Srcs: []string{"/f"}}, From: src})
-		root, _, err := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), UsrMerge: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		def, err := root.Marshal(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, dt := range def.Def {
-			var op pb.Op
-			if err := op.UnmarshalVT(dt); err != nil {
-				t.Fatal(err)
-			}
-			if v, ok := op.Op.(*pb.Op_Exec); ok {
-				switch {
-				case slices.Contains(v.Exec.Meta.Args, "--effects"):
-					effects = digestOf(dt)
-				case slices.Contains(v.Exec.Meta.Args, "--tar"):
-					ca = digestOf(dt)
-				}
+		for dg, e := range execSteps(t, plan) {
+			switch {
+			case slices.Contains(e.Meta.Args, "--effects"):
+				effects = dg
+			case slices.Contains(e.Meta.Args, "--tar"):
+				ca = dg
 			}
 		}
 		if effects == "" || ca == "" {

@@ -50,14 +50,7 @@ func TestParseDpkgStatus(t *testing.T) {
 func TestMakeOnBase(t *testing.T) {
 	f, key, extra := fakeArchives(t)
 	src := "FROM docker-image://127.0.0.1:5000/base:1 AS app\nMIRROR " + fakeHost + "debian\nINSTALL perl\n"
-	df, err := distrofile.Parse([]byte(src), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	states, err := distrofile.EvalStages(df)
-	if err != nil {
-		t.Fatal(err)
-	}
+	df, states := testStates(t, src)
 	opt := lockOpts(t, f, key, extra, "amd64")
 	c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring}
 	run := func(*distrofile.Stage) ResolveFunc { return ResolveInProcess }
