@@ -114,3 +114,40 @@ func UnixMode(m fs.FileMode) int64 {
 	}
 	return u
 }
+
+// DpkgStatusFile is dpkg's database of a regular Debian system, one stanza
+// per package; a distroless image has a status.d directory instead.
+const DpkgStatusFile = "/var/lib/dpkg/status"
+
+// StatusStanza returns a package's control file as a stanza of
+// DpkgStatusFile: with "Status: install ok installed" after its Package
+// field, as dpkg records an installed package, and a blank line after it.
+func StatusStanza(control []byte) ([]byte, error) {
+	s := strings.TrimRight(string(control), "\n")
+	first, rest, _ := strings.Cut(s, "\n")
+	if !strings.HasPrefix(first, "Package:") {
+		return nil, fmt.Errorf("%w: the control file does not start with Package", ErrFormat)
+	}
+	out := first + "\nStatus: install ok installed\n"
+	if rest != "" {
+		out += rest + "\n"
+	}
+	return []byte(out + "\n"), nil
+}
+
+// AppendStatus returns status (the content of DpkgStatusFile) with the
+// stanzas of the control files after its own, separated as dpkg does.
+func AppendStatus(status []byte, controls ...[]byte) ([]byte, error) {
+	out := []byte(strings.TrimRight(string(status), "\n"))
+	if len(out) > 0 {
+		out = append(out, "\n\n"...)
+	}
+	for _, c := range controls {
+		st, err := StatusStanza(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st...)
+	}
+	return out, nil
+}

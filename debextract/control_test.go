@@ -53,3 +53,21 @@ func TestReadControlArchiveRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendStatus(t *testing.T) {
+	base := []byte("Package: libc6\nStatus: install ok installed\nVersion: 2.41-12\n\n")
+	ctl := []byte("Package: libzstd1\nVersion: 1.5.7\nArchitecture: amd64\nDescription: fast\n lossless\n")
+	got, err := AppendStatus(base, ctl, []byte("Package: tzdata\nVersion: 2026f\n"))
+	want := "Package: libc6\nStatus: install ok installed\nVersion: 2.41-12\n\n" +
+		"Package: libzstd1\nStatus: install ok installed\nVersion: 1.5.7\nArchitecture: amd64\nDescription: fast\n lossless\n\n" +
+		"Package: tzdata\nStatus: install ok installed\nVersion: 2026f\n\n"
+	if err != nil || string(got) != want {
+		t.Errorf("got %q, %v\nwant %q", got, err, want)
+	}
+	if got, _ := AppendStatus(nil, []byte("Package: a\n")); string(got) != "Package: a\nStatus: install ok installed\n\n" {
+		t.Errorf("on an empty status: %q", got)
+	}
+	if _, err := AppendStatus(base, []byte("Version: 1\n")); err == nil {
+		t.Error("a control file without Package")
+	}
+}

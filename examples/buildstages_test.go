@@ -214,3 +214,49 @@ func TestE2EOnBase(t *testing.T) {
 		t.Errorf("the locked build does not pin the base by %s: %v\n%s", m[1], err, out)
 	}
 }
+
+// statusFileBase is a stand-in for a regular Debian image: its packages
+// are in /var/lib/dpkg/status (here one, fake-base), not in status.d.
+const statusFileBase = `FROM scratch
+FILE /etc/os-release <<EOF
+ID=debian
+VERSION_CODENAME=trixie
+EOF
+FILE /var/lib/dpkg/status <<EOF
+Package: fake-base
+Status: install ok installed
+Version: 1
+Architecture: all
+Description: a package of the base image
+
+EOF
+`
+
+// TestE2EOnStatusFileBase installs on an image that keeps its dpkg
+// database in /var/lib/dpkg/status: the new packages' stanzas are
+// appended to it, in the same form, and no status.d appears.
+func TestE2EOnStatusFileBase(t *testing.T) {
+	e := e2eEnv(t)
+	base := e.registry + "/examples/status-file-base:e2e"
+	if out, err := buildx(t, withSyntax(t, e, statusFileBase), "-f", "Distrofile", "--provenance=false", "--push", "-t", base, "."); err != nil {
+		t.Fatalf("base: %v\n%s", err, out)
+	}
+	image := e.registry + "/examples/on-status-file:e2e"
+	out, err := buildx(t, withSyntax(t, e, "FROM docker-image://"+base+"\nINSTALL libzstd1\n"), "-f", "Distrofile",
+		"--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--provenance=false", "--push", "-t", image, ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	fs, _ := readImage(t, e.registry, "examples/on-status-file", "e2e")
+	status := fs.bodies["/var/lib/dpkg/status"]
+	for _, want := range []string{"Package: fake-base\nStatus: install ok installed\n", "\n\nPackage: libzstd1\nStatus: install ok installed\n", "\n\nPackage: libc6\nStatus: install ok installed\n"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("/var/lib/dpkg/status lacks %q:\n%s", want, status)
+		}
+	}
+	for p := range fs.hdrs {
+		if strings.HasPrefix(p, "/var/lib/dpkg/status.d/") {
+			t.Errorf("%s on an image without status.d", p)
+		}
+	}
+}

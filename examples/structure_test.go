@@ -55,7 +55,7 @@ func readImage(t *testing.T, registry, repo, tag string) (*imageFS, imageConfig)
 				continue
 			}
 			fs.hdrs[name] = h
-			if h.Typeflag == tar.TypeReg && (strings.HasPrefix(name, "/etc/") || strings.HasPrefix(name, "/usr/lib/os-release")) {
+			if h.Typeflag == tar.TypeReg && (strings.HasPrefix(name, "/etc/") || strings.HasPrefix(name, "/usr/lib/os-release") || name == "/var/lib/dpkg/status") {
 				dt, _ := io.ReadAll(tr)
 				fs.bodies[name] = string(dt)
 			}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/distrofile/distrofile/debextract"
+
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	"github.com/distrofile/distrofile/distrofile"
@@ -23,7 +25,7 @@ import (
 // package; statusFile is a regular Debian image's database.
 const (
 	statusDir  = "/var/lib/dpkg/status.d"
-	statusFile = "/var/lib/dpkg/status"
+	statusFile = debextract.DpkgStatusFile
 )
 
 // baseCache remembers each image stage's pinned image and base per
@@ -145,10 +147,15 @@ func (b *builder) readBaseOnce(ctx context.Context, ref string, s *distrofile.St
 	}
 	entries, err := r.ReadDir(ctx, client.ReadDirRequest{Path: statusDir})
 	if err != nil {
-		if _, ferr := r.StatFile(ctx, client.StatRequest{Path: statusFile}); ferr == nil {
-			return nil, fmt.Errorf("INSTALL on %s: the image keeps its packages in %s (a regular Debian image); this release installs only on images with %s (distroless ones, and Distrofile's)", s.Image, statusFile, statusDir)
+		status, ferr := r.ReadFile(ctx, client.ReadRequest{Filename: statusFile})
+		if ferr != nil {
+			return nil, fmt.Errorf("INSTALL on %s: the image has no dpkg database (%s or %s), so what it has installed is unknown", s.Image, statusDir, statusFile)
 		}
-		return nil, fmt.Errorf("INSTALL on %s: the image has no dpkg database (%s or %s), so what it has installed is unknown", s.Image, statusDir, statusFile)
+		if base.Installed, err = plan.ParseDpkgStatus(status); err != nil {
+			return nil, fmt.Errorf("INSTALL on %s: %s: %w", s.Image, statusFile, err)
+		}
+		base.StatusFile = true
+		return base, nil
 	}
 	var files [][]byte
 	for _, en := range entries {

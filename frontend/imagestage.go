@@ -55,10 +55,12 @@ func (b *builder) buildImageStage(ctx context.Context, st *distrofile.Stage, s *
 }
 
 // installOnImage returns the image root with the stage's packages that the
-// image does not have installed on top, each in its layer with its dpkg
-// status in status.d as the image keeps it, the scripts' effects computed
-// over the image and the new packages, and files (the stage's entries
-// before its first RUN) in the generated-files layer.
+// image does not have installed on top, each in its layer, their dpkg
+// status in the form the image keeps it (status.d files in their layers,
+// or the status file with their stanzas appended in the effects layer),
+// the scripts' effects computed over the image and the new packages, and
+// files (the stage's entries before its first RUN) in the generated-files
+// layer.
 func (b *builder) installOnImage(ctx context.Context, st *distrofile.Stage, s *distrofile.StageSpec, p ocispecs.Platform, root llb.State,
 	files []llbgen.File, opt llbgen.ExtractOptions) (llb.State, error) {
 	arch, err := debianArch(p)
@@ -76,12 +78,13 @@ func (b *builder) installOnImage(ctx context.Context, st *distrofile.Stage, s *d
 	}
 	b.recordPackages(st, p, pkgs)
 	opt.UsrMerge = debsuite.UsrMerged(on.Distro, on.Suite)
+	opt.NoDpkgStatus = base.StatusFile
 	installed := map[string]bool{}
 	for _, pk := range pkgs {
 		installed[pk.Name] = true
 	}
 	ip := llbgen.Plan{Platform: p, Arch: arch, Base: &root, Packages: pkgs, Locale: locale, Files: files, Config: s.Config, Epoch: b.epoch,
-		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, on, arch)}
+		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, on, arch), DpkgStatusFile: base.StatusFile}
 	b.mu.Lock()
 	opt.CAFromAllLayers = b.caAll
 	b.mu.Unlock()

@@ -30,7 +30,8 @@ const EffectsWarningsFile = "/var/lib/distrofile/effects-warnings.json"
 // directories, ld.so.cache, the Java trust store. It runs after the last
 // extraction; its layer goes on top of the others.
 func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt ExtractOptions) (llb.State, error) {
-	cmd := helperargs.Effects{Arch: plan.Arch, MaxMTime: plan.Epoch, Warnings: EffectsWarningsFile, KeepDirs: implicitDirs(plan.Files), Out: "/out"}
+	cmd := helperargs.Effects{Arch: plan.Arch, MaxMTime: plan.Epoch, Warnings: EffectsWarningsFile, DpkgStatusFile: plan.DpkgStatusFile,
+		KeepDirs: implicitDirs(plan.Files), Out: "/out"}
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),

@@ -24,6 +24,10 @@ type Plan struct {
 	// stage FROM an image): the bottom of the merge, and a root the
 	// effects step reads below the package layers.
 	Base *llb.State
+	// DpkgStatusFile: Base keeps its dpkg database in /var/lib/dpkg/status,
+	// which the effects layer rewrites with the packages' stanzas appended
+	// (the extractions then write no status.d: ExtractOptions.NoDpkgStatus).
+	DpkgStatusFile bool
 	// Locale, when not nil, is the package the C.utf8 locale is taken
 	// from (see LocaleLayer): a layer of its own, below the generated
 	// files.

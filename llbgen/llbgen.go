@@ -96,6 +96,10 @@ type ExtractOptions struct {
 	BuildPlatform ocispecs.Platform
 	// UsrMerge rewrites /bin, /sbin and /lib* paths into /usr.
 	UsrMerge bool
+	// NoDpkgStatus writes no status.d files: the packages are installed on
+	// an image that keeps its dpkg database in /var/lib/dpkg/status, which
+	// the effects step extends (Plan.DpkgStatusFile).
+	NoDpkgStatus bool
 	// MaxMTime, when non-zero, clamps every extracted mtime (SOURCE_DATE_EPOCH).
 	MaxMTime time.Time
 	// Drop are the DROP globs and presets, applied inside extraction.
@@ -188,7 +192,7 @@ func Extract(p Package, opt ExtractOptions) (llb.State, error) {
 // parallel. The ExecOp's cache key covers every package of the unit: see
 // PlanUnits for which layers share one.
 func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
-	cmd := helperargs.Extract{DpkgStatus: true, UsrMerge: opt.UsrMerge, MaxMTime: opt.MaxMTime, Drop: opt.unitDrops(layers)}
+	cmd := helperargs.Extract{DpkgStatus: !opt.NoDpkgStatus, UsrMerge: opt.UsrMerge, MaxMTime: opt.MaxMTime, Drop: opt.unitDrops(layers)}
 	if opt.caOwners != nil {
 		own := []string{}
 		for _, l := range layers {

@@ -20,6 +20,9 @@ type Base struct {
 	// Distro and Suite are os-release's ID and VERSION_CODENAME.
 	Distro, Suite string
 	Installed     []debresolve.InstalledPackage
+	// StatusFile: the image keeps its dpkg database in
+	// /var/lib/dpkg/status (a regular Debian image), not in status.d.
+	StatusFile bool
 }
 
 // BaseReader reads the base image of an image stage that installs

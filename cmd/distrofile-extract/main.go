@@ -81,6 +81,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -315,6 +316,20 @@ func runEffects(c helperargs.Effects, stdout, stderr io.Writer) error {
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "distrofile-extract: effects: warning: %s\n", w)
+	}
+	if c.DpkgStatusFile {
+		status, err := img.ReadFile(debextract.DpkgStatusFile, 1<<30)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("effects: %s: %w", debextract.DpkgStatusFile, err)
+		}
+		controls := make([][]byte, len(ctls))
+		for i, ctl := range ctls {
+			controls[i] = ctl.Files["control"]
+		}
+		if status, err = debextract.AppendStatus(status, controls...); err != nil {
+			return fmt.Errorf("effects: %s: %w", debextract.DpkgStatusFile, err)
+		}
+		res.AddFile(debextract.DpkgStatusFile, status)
 	}
 	if c.Warnings != "" && len(res.Warnings) > 0 {
 		data, err := json.Marshal(res.Warnings)

@@ -11,7 +11,7 @@
 //	Tar             --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	CACertificates  --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //	ScanDrops       --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
-//	Effects         --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... [--keep-dir=DIR...] IN.deb... OUTDIR
+//	Effects         --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] [--dpkg-status-file] --root=LAYER... [--keep-dir=DIR...] IN.deb... OUTDIR
 //	Version         --version
 //
 // Args writes the flags first, in the order above, then the operands; it
@@ -116,6 +116,10 @@ type Effects struct {
 	// Warnings, when not empty, is the image path where the layer records
 	// the warnings as a JSON array.
 	Warnings string
+	// DpkgStatusFile writes the image's /var/lib/dpkg/status with the
+	// packages' stanzas appended (debextract.AppendStatus): for packages
+	// installed on an image that keeps its dpkg database there.
+	DpkgStatusFile bool
 	// Roots are the image's layers, bottom first: the packages', then the
 	// generated files'.
 	Roots []string
@@ -196,6 +200,9 @@ func (c Effects) Args() []string {
 	if c.Warnings != "" {
 		args = append(args, "--warnings="+c.Warnings)
 	}
+	if c.DpkgStatusFile {
+		args = append(args, "--dpkg-status-file")
+	}
 	args = appendFlags(args, "--root=", c.Roots)
 	args = appendFlags(args, "--keep-dir=", c.KeepDirs)
 	return appendOperands(args, append(slices.Clone(c.Debs), c.Out)...)
@@ -229,7 +236,7 @@ const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mti
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
        distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
-       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... [--keep-dir=DIR]... IN.deb... OUTDIR
+       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] [--dpkg-status-file] --root=LAYER... [--keep-dir=DIR]... IN.deb... OUTDIR
        distrofile-extract --version`
 
 // PrintUsage writes the synopsis and every flag with its description to
@@ -243,7 +250,7 @@ func PrintUsage(w io.Writer) {
 
 // flags are the parsed flags, before Parse checks which go together.
 type flags struct {
-	usrMerge, dpkgStatus, plainTar, caCerts, version, scan, effects bool
+	usrMerge, dpkgStatus, plainTar, caCerts, version, scan, effects, statusFile bool
 	arch, warnings                                                  string
 	roots, caRoots, caOwners, drop, keepDirs, only                  []string
 	maxMTime                                                        int64
@@ -261,6 +268,7 @@ func newFlagSet(f *flags) *flag.FlagSet {
 	fs.BoolVar(&f.scan, "scan-drops", false, "write OUTDIR/"+debextract.DropScanFile+": for each IN.deb, the --drop specifications that remove something from it")
 	fs.BoolVar(&f.effects, "effects", false, "write the effects layer of the packages IN.deb for the image made of the --root layers")
 	fs.StringVar(&f.arch, "arch", "", "with --effects: the image's Debian architecture")
+	fs.BoolVar(&f.statusFile, "dpkg-status-file", false, "with --effects: also write the image's /var/lib/dpkg/status with the packages' stanzas appended")
 	fs.StringVar(&f.warnings, "warnings", "", "with --effects: also record the warnings, as a JSON array, at this path of the layer")
 	fs.Func("root", "with --effects: a layer of the image, bottom first (repeatable)", func(s string) error {
 		f.roots = append(f.roots, s)
@@ -321,15 +329,15 @@ func Parse(args []string) (Command, error) {
 	n := len(ops)
 	if f.effects {
 		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || len(f.only) > 0 || f.caOwners != nil || len(f.caRoots) > 0 {
-			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings, --root and --keep-dir only")
+			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings, --dpkg-status-file, --root and --keep-dir only")
 		}
 		if f.arch == "" || len(f.roots) == 0 || n < 1 {
 			return nil, errors.New("--effects needs --arch, at least one --root, and OUTDIR")
 		}
-		return Effects{Arch: f.arch, MaxMTime: maxMTime, Warnings: f.warnings, Roots: f.roots, KeepDirs: list(f.keepDirs), Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
+		return Effects{Arch: f.arch, MaxMTime: maxMTime, Warnings: f.warnings, DpkgStatusFile: f.statusFile, Roots: f.roots, KeepDirs: list(f.keepDirs), Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
 	}
-	if f.arch != "" || len(f.roots) > 0 || f.warnings != "" || len(f.keepDirs) > 0 {
-		return nil, errors.New("--arch, --root, --keep-dir and --warnings go with --effects")
+	if f.arch != "" || len(f.roots) > 0 || f.warnings != "" || len(f.keepDirs) > 0 || f.statusFile {
+		return nil, errors.New("--arch, --root, --keep-dir, --dpkg-status-file and --warnings go with --effects")
 	}
 	if f.plainTar && f.caCerts || f.scan && (f.plainTar || f.caCerts) {
 		return nil, errors.New("--tar, --ca-certificates and --scan-drops exclude each other")

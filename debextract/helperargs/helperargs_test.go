@@ -30,6 +30,7 @@ func TestRoundTrip(t *testing.T) {
 		Effects{Arch: "arm64", MaxMTime: time.Unix(1700000000, 0), Warnings: "/var/lib/distrofile/effects-warnings.json",
 			Roots: []string{"/root/0", "/root/1"}, Debs: []string{"/deb/0/pkg.deb", "/deb/1/pkg.deb"}, Out: "/out"},
 		Effects{Arch: "amd64", Roots: []string{"/root/0", "/root/1"}, KeepDirs: []string{"/srv/app", "/home/nonroot"}, Debs: []string{"/deb/0/pkg.deb"}, Out: "/out"},
+		Effects{Arch: "amd64", DpkgStatusFile: true, Roots: []string{"/root/0"}, Debs: []string{"/deb/0/pkg.deb"}, Out: "/out"},
 		Version{},
 	} {
 		got, err := Parse(c.Args())
@@ -127,11 +128,12 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"--scan-drops", "--max-mtime=1", "a", "b"}, "--scan-drops takes --usrmerge and --drop only"},
 		{[]string{"--scan-drops", "--ca-owners=", "a", "b"}, "--scan-drops takes --usrmerge and --drop only"},
 		{[]string{"--scan-drops", "a"}, "want at least 2 arguments, IN.deb... and OUTDIR; got 1"},
-		{[]string{"--effects", "--tar", "a", "b"}, "--effects takes --arch, --max-mtime, --warnings, --root and --keep-dir only"},
+		{[]string{"--effects", "--tar", "a", "b"}, "--effects takes --arch, --max-mtime, --warnings, --dpkg-status-file, --root and --keep-dir only"},
 		{[]string{"--effects", "--arch=amd64", "a"}, "--effects needs --arch, at least one --root, and OUTDIR"},
 		{[]string{"--effects", "--arch=amd64", "--root=/r"}, "--effects needs --arch, at least one --root, and OUTDIR"},
 		{[]string{"--effects", "--root=/r", "a"}, "--effects needs --arch, at least one --root, and OUTDIR"},
-		{[]string{"--warnings=x", "a", "b"}, "--arch, --root, --keep-dir and --warnings go with --effects"},
+		{[]string{"--dpkg-status-file", "a", "b"}, "--arch, --root, --keep-dir, --dpkg-status-file and --warnings go with --effects"},
+		{[]string{"--warnings=x", "a", "b"}, "--arch, --root, --keep-dir, --dpkg-status-file and --warnings go with --effects"},
 		{[]string{"--ca-certificates-root=/r", "a", "b"}, "--ca-certificates-root goes with --tar"},
 		{[]string{"--ca-certificates", "--ca-certificates-root=/r", "a", "b"}, "--ca-certificates-root goes with --tar"},
 		{[]string{"a", "b", ","}, `a "," with no layer after it`},
