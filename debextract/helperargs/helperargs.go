@@ -251,9 +251,9 @@ func PrintUsage(w io.Writer) {
 // flags are the parsed flags, before Parse checks which go together.
 type flags struct {
 	usrMerge, dpkgStatus, plainTar, caCerts, version, scan, effects, statusFile bool
-	arch, warnings                                                  string
-	roots, caRoots, caOwners, drop, keepDirs, only                  []string
-	maxMTime                                                        int64
+	arch, warnings                                                              string
+	roots, caRoots, caOwners, drop, keepDirs, only                              []string
+	maxMTime                                                                    int64
 }
 
 func newFlagSet(f *flags) *flag.FlagSet {
