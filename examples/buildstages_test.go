@@ -260,3 +260,41 @@ func TestE2EOnStatusFileBase(t *testing.T) {
 		}
 	}
 }
+
+// TestE2ERunMounts: RUN's bind, tmpfs, secret and cache mounts and its
+// ARG and ENV, as a Dockerfile's, in a stage that INSTALLs dash for the
+// shell form; the result is taken with COPY --from.
+func TestE2ERunMounts(t *testing.T) {
+	e := e2eEnv(t)
+	src := `FROM debian:trixie AS work
+INSTALL dash coreutils
+ARG GREETING=hello
+ENV WHO=world
+MKDIR /out
+RUN --mount=type=bind,target=/ctx --mount=type=tmpfs,target=/scratch --mount=type=secret,id=token,env=TOKEN --mount=type=cache,target=/cache \
+    echo "$GREETING $WHO, a token of ${#TOKEN} characters" > /scratch/x && cat /scratch/x /ctx/input.txt > /out/result && \
+    echo run >> /cache/runs && test ! -e /out/leak
+FROM scratch
+COPY --from=work /out/result /result
+`
+	dir := withSyntax(t, e, src)
+	if err := os.WriteFile(filepath.Join(dir, "input.txt"), []byte("from the context\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte("s3cret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tarFile := filepath.Join(t.TempDir(), "image.tar")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--build-arg", "DISTROFILE_MIRROR="+e.mirror, "--secret", "id=token,src="+filepath.Join(dir, "token"),
+		"--output", "type=tar,dest="+tarFile, ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	_, bodies := tarEntries(t, tarFile)
+	if got := bodies["/result"]; got != "hello world, a token of 6 characters\nfrom the context\n" {
+		t.Errorf("/result = %q", got)
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Error("the secret is in the build output")
+	}
+}
