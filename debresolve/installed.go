@@ -61,3 +61,12 @@ func (r *resolver) isInstalled(name string) bool {
 	s := r.sel[name]
 	return s != nil && s.pkg.installed
 }
+
+// Candidate returns the package apt would install for name on arch from
+// indexes: the highest version of arch or "all" (the first index wins a
+// tie), nil when there is none. `distrofile outdated` compares it with
+// the locked version.
+func Candidate(indexes []*Index, name, arch string) *Package {
+	r := &resolver{indexes: indexes, arch: arch}
+	return r.newest(name)
+}

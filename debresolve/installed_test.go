@@ -69,3 +69,33 @@ func TestInstalled(t *testing.T) {
 		t.Errorf("downgrade: %v", err)
 	}
 }
+
+// TestPrefer: a preferred version is kept where it still satisfies what
+// asks for it; where it does not, the newest is taken.
+func TestPrefer(t *testing.T) {
+	idx := []*debresolve.Index{
+		mkIndex(t, "test", st("app", "1", "Depends: liba, libb (>= 2)"), st("liba", "1"), st("libb", "1"), st("libb", "2"), st("libc", "1")),
+		mkIndex(t, "test-security", st("liba", "1+deb1"), st("libb", "2+deb1"), st("libc", "1+deb1")),
+	}
+	for _, tc := range []struct {
+		name   string
+		prefer map[string]string
+		want   string
+	}{
+		{"newest", nil, "app 1, liba 1+deb1, libb 2+deb1"},
+		{"kept", map[string]string{"liba": "1", "libb": "2"}, "app 1, liba 1, libb 2"},
+		{"too old to keep", map[string]string{"libb": "1"}, "app 1, liba 1+deb1, libb 2+deb1"},
+		{"gone from the indexes", map[string]string{"liba": "0.9"}, "app 1, liba 1+deb1, libb 2+deb1"},
+	} {
+		cl, err := debresolve.Resolve(idx, "amd64", debresolve.Request{Roots: []string{"app"}, Prefer: tc.prefer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(closureIDs(cl), ", "); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	if p := debresolve.Candidate(idx, "libc", "amd64"); p == nil || p.Version != "1+deb1" || p.Suite != "test-security" {
+		t.Errorf("candidate of libc: %+v", p)
+	}
+}

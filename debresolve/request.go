@@ -18,7 +18,9 @@ type ResolveRequest struct {
 	Excludes []string `json:"excludes,omitempty"`
 	// Installed are a base image's packages (Request.Installed).
 	Installed []InstalledPackage `json:"installed,omitempty"`
-	Files     []IndexFile        `json:"files"`
+	// Prefer are the versions to keep where they still do (Request.Prefer).
+	Prefer map[string]string `json:"prefer,omitempty"`
+	Files  []IndexFile       `json:"files"`
 }
 
 // ResolveResponse is the answer to a ResolveRequest: the closure, or the
@@ -119,7 +121,7 @@ func ResolveIndexes(req ResolveRequest, indexes []*Index) (*ResolveResponse, err
 	if len(indexes) != len(req.Files) {
 		return nil, fmt.Errorf("debresolve: %d indexes for %d files", len(indexes), len(req.Files))
 	}
-	cl, err := Resolve(indexes, req.Arch, Request{Roots: req.Roots, Exclude: req.Excludes, Installed: req.Installed})
+	cl, err := Resolve(indexes, req.Arch, Request{Roots: req.Roots, Exclude: req.Excludes, Installed: req.Installed, Prefer: req.Prefer})
 	if err != nil {
 		return &ResolveResponse{Error: NewResolveError(err)}, nil
 	}

@@ -24,6 +24,11 @@ type Request struct {
 	// can and are not part of the closure; one that would have to change
 	// is a ReplaceInstalledError.
 	Installed []InstalledPackage
+	// Prefer maps package names to the version to take when it is in the
+	// indexes and satisfies what asks for the package (lock --update keeps
+	// what it does not update this way); otherwise the candidate is taken
+	// as usual.
+	Prefer map[string]string
 }
 
 // Closure is the result of Resolve.
@@ -171,6 +176,7 @@ type resolver struct {
 
 	cands   map[string]*Package // computed candidates (nil: none)
 	pins    map[string]*Package // root pins override candidates
+	prefer  map[string]string   // Request.Prefer
 	exclude map[string]bool
 	refs    map[string]*version.Version // parsed relation versions (nil: invalid)
 
@@ -210,6 +216,7 @@ func Resolve(indexes []*Index, arch string, req Request) (*Closure, error) {
 		arch:    arch,
 		target:  *target,
 		cands:   map[string]*Package{},
+		prefer:  req.Prefer,
 		pins:    map[string]*Package{},
 		exclude: map[string]bool{},
 		refs:    map[string]*version.Version{},
@@ -426,8 +433,9 @@ func pkgVersion(p *Package) (version.Version, bool) {
 }
 
 // candidate returns the installation candidate for name: the pinned
-// version, else the highest version of arch or "all" across all indexes
-// (the first index wins a tie).
+// version, else the preferred one (Request.Prefer) when the indexes have
+// it, else the highest version of arch or "all" across all indexes (the
+// first index wins a tie).
 func (r *resolver) candidate(name string) *Package {
 	if p, ok := r.pins[name]; ok {
 		return p
@@ -435,6 +443,24 @@ func (r *resolver) candidate(name string) *Package {
 	if p, ok := r.cands[name]; ok {
 		return p
 	}
+	if v, ok := r.prefer[name]; ok {
+		for _, x := range r.indexes {
+			for p := x.first(name); p != nil; p = p.nextSame {
+				if r.archOK(p) && p.Version == v {
+					r.cands[name] = p
+					return p
+				}
+			}
+		}
+	}
+	best := r.newest(name)
+	r.cands[name] = best
+	return best
+}
+
+// newest returns the highest version of name for arch or "all" across
+// all indexes (the first index wins a tie), nil when there is none.
+func (r *resolver) newest(name string) *Package {
 	var best *Package
 	var bestV version.Version
 	for _, x := range r.indexes {
@@ -451,7 +477,6 @@ func (r *resolver) candidate(name string) *Package {
 			}
 		}
 	}
-	r.cands[name] = best
 	return best
 }
 
@@ -661,6 +686,13 @@ func (r *resolver) choose(poss dependency.Possibility, parent string) (p *Packag
 	cand := r.candidate(poss.Name)
 	if cand != nil && r.pkgSatisfies(cand, poss.Version) {
 		return cand, "", nil
+	}
+	if _, preferred := r.prefer[poss.Name]; preferred {
+		// The preferred version does not do: the newest may.
+		if n := r.newest(poss.Name); n != nil && r.pkgSatisfies(n, poss.Version) {
+			r.cands[poss.Name] = n
+			return n, "", nil
+		}
 	}
 	provs, others := r.candidateProviders(poss)
 	if len(provs) == 0 {

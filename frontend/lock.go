@@ -242,7 +242,7 @@ func (b *builder) lockResult(ctx context.Context) (*client.Result, error) {
 			archs = append(archs, a)
 		}
 	}
-	l, err := plan.Make(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.scanInExec, b.bc.BuildArgs, b.readContextFile, b.baseReader)
+	l, err := plan.Make(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.scanInExec, b.bc.BuildArgs, b.readContextFile, b.baseReader, nil)
 	if err != nil {
 		return nil, err
 	}

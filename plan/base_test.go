@@ -59,7 +59,7 @@ func TestMakeOnBase(t *testing.T) {
 		return &Base{Ref: "127.0.0.1:5000/base@" + dgst, Digest: dgst, Distro: "debian", Suite: "trixie",
 			Installed: []debresolve.InstalledPackage{{Name: "libc6", Version: "2.41-12+deb13u1", Architecture: arch}}}, nil
 	}
-	l, err := Make(context.Background(), df, states, []string{"amd64"}, c, run, nil, opt.BuildArgs, opt.ReadContextFile, base)
+	l, err := Make(context.Background(), df, states, []string{"amd64"}, c, run, nil, opt.BuildArgs, opt.ReadContextFile, base, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestMakeOnBase(t *testing.T) {
 	if _, err := debresolve.ParseLock(l.Marshal()); err != nil || !strings.Contains(string(l.Marshal()), `"image_digest": "`+dgst+`",`) {
 		t.Fatalf("%v\n%s", err, l.Marshal())
 	}
-	_, err = Make(context.Background(), df, states, []string{"amd64"}, c, run, nil, opt.BuildArgs, opt.ReadContextFile, nil)
+	_, err = Make(context.Background(), df, states, []string{"amd64"}, c, run, nil, opt.BuildArgs, opt.ReadContextFile, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), `stage "app" installs packages on the image 127.0.0.1:5000/base:1, which this tool cannot read`) {
 		t.Fatalf("without a reader: %v", err)
 	}

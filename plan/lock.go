@@ -41,6 +41,9 @@ type LockOptions struct {
 	// Previous, when set, is the lock being replaced: the DROP scans of
 	// packages it has are taken from it instead of downloading them again.
 	Previous *debresolve.Lock
+	// Keep, when set, says which packages keep their version (lock
+	// --update of some packages: KeepAllBut).
+	Keep KeepFunc
 }
 
 // MakeLock resolves every stage of df that installs packages, for every
@@ -52,14 +55,14 @@ func MakeLock(ctx context.Context, df *distrofile.Distrofile, opt LockOptions) (
 	}
 	c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring, Logf: opt.Logf}
 	scan := reuseScans(opt.Previous, scanInProcess(opt.Fetcher))
-	return Make(ctx, df, states, opt.Archs, c, func(*distrofile.Stage) ResolveFunc { return ResolveInProcess }, scan, opt.BuildArgs, opt.ReadContextFile, nil)
+	return Make(ctx, df, states, opt.Archs, c, func(*distrofile.Stage) ResolveFunc { return ResolveInProcess }, scan, opt.BuildArgs, opt.ReadContextFile, nil, opt.Keep)
 }
 
 // Make resolves every stage of df that installs packages for archs;
 // run says how each stage is resolved, scan how the packages of a stage
 // with DROP lines are scanned.
 func Make(ctx context.Context, df *distrofile.Distrofile, states map[*distrofile.Stage]*distrofile.StageSpec, archs []string, c *debresolve.Client,
-	run func(*distrofile.Stage) ResolveFunc, scan DropScanner, args map[string]string, read contextReader, base BaseReader) (*debresolve.Lock, error) {
+	run func(*distrofile.Stage) ResolveFunc, scan DropScanner, args map[string]string, read contextReader, base BaseReader, keep KeepFunc) (*debresolve.Lock, error) {
 	if len(archs) == 0 {
 		return nil, fmt.Errorf("no architecture to lock")
 	}
@@ -91,6 +94,10 @@ func Make(ctx context.Context, df *distrofile.Distrofile, states map[*distrofile
 		for _, arch := range archs {
 			if b := bases[arch]; b != nil {
 				p.Installed = b.Installed
+			}
+			p.prefer = nil
+			if keep != nil {
+				p.prefer = keep(st, arch)
 			}
 			r, err := Resolve(ctx, c, run(st), p, s, StageKey(st), arch)
 			if err != nil {

@@ -86,7 +86,7 @@ func TestLockThroughResolveMode(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := &debresolve.Client{Fetcher: opt.Fetcher, Keyring: opt.Keyring}
-		got, err := Make(ctx, df, states, archs, c, func(*distrofile.Stage) ResolveFunc { return execResolve(t) }, scanInProcess(opt.Fetcher), opt.BuildArgs, opt.ReadContextFile, nil)
+		got, err := Make(ctx, df, states, archs, c, func(*distrofile.Stage) ResolveFunc { return execResolve(t) }, scanInProcess(opt.Fetcher), opt.BuildArgs, opt.ReadContextFile, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

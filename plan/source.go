@@ -53,6 +53,8 @@ type Plan struct {
 	// installs on top of an image (Base.Installed, for the architecture
 	// being resolved).
 	Installed []debresolve.InstalledPackage
+	// prefer are the versions a lock update keeps (KeepFunc).
+	prefer map[string]string
 }
 
 // New computes a stage's sources from the Distrofile, the build args
@@ -169,7 +171,7 @@ func Resolve(ctx context.Context, c *debresolve.Client, run ResolveFunc, p *Plan
 	if len(srcs) == 0 {
 		return nil, distrofile.ErrAt(s.FromRanges, "no source of the stage serves architecture %s", arch)
 	}
-	req := debresolve.ResolveRequest{Arch: arch, Excludes: s.Excludes, Installed: p.Installed}
+	req := debresolve.ResolveRequest{Arch: arch, Excludes: s.Excludes, Installed: p.Installed, Prefer: p.prefer}
 	for _, r := range s.Roots {
 		req.Roots = append(req.Roots, r.Package)
 	}

@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,15 +120,26 @@ func lockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	d.register(fs)
 	out := fs.String("o", "", "where to write the lock (default Distrofile.lock beside the Distrofile; - for stdout)")
 	check := fs.Bool("check", false, "do not write: exit non-zero, saying what changed, unless the existing lock matches the Distrofile")
+	update := fs.Bool("update", false, "update the existing lock (all packages, --security-only ones, or the PACKAGEs named) and print what changed, with the CVE, DSA and DLA ids of the Debian changelogs")
+	securityOnly := fs.Bool("security-only", false, "with --update: update only the packages the security archive has a newer version of")
+	markdown := fs.Bool("markdown", false, "with --update: print the table of changes in Markdown, for a pull request")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: distrofile lock [-f Distrofile] [--arch amd64,arm64] [--build-arg K=V]... [--check] [-o FILE]\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: distrofile lock [-f Distrofile] [--arch amd64,arm64] [--build-arg K=V]... [--check] [-o FILE]\n"+
+			"       distrofile lock --update [--security-only] [--markdown] [flags] [PACKAGE...]\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("lock: unexpected arguments %q", fs.Args())
+	if len(pos) > 0 && !*update {
+		return fmt.Errorf("lock: unexpected arguments %q (packages go with --update)", pos)
+	}
+	if (*securityOnly || *markdown) && !*update {
+		return fmt.Errorf("lock: --security-only and --markdown go with --update")
+	}
+	if *securityOnly && len(pos) > 0 {
+		return fmt.Errorf("lock --update: --security-only or PACKAGE names, not both")
 	}
 	df, opt, err := d.load(stderr, getenv)
 	if err != nil {
@@ -158,11 +172,28 @@ func lockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if data, err := os.ReadFile(prev); err == nil {
 		opt.Previous, _ = debresolve.ParseLock(data)
 	}
+	if *update {
+		if opt.Previous == nil {
+			return fmt.Errorf("lock --update: no readable %s to update (write one with `distrofile lock`)", prev)
+		}
+		if opt.Keep, err = keepFor(ctx, df, opt, *securityOnly, pos); err != nil {
+			return err
+		}
+	}
 	l, err := plan.MakeLock(ctx, df, opt)
 	if err != nil {
 		return err
 	}
 	data := l.Marshal()
+	if *update {
+		// The table goes to stdout, so the lock does not.
+		cs := plan.Changes(opt.Previous, l)
+		plan.AddIDs(ctx, opt.Fetcher, l, cs)
+		plan.ReviewTable(stdout, cs, *markdown)
+		if *out == "-" {
+			return fmt.Errorf("lock --update writes the lock to a file (-o FILE), and the table to stdout")
+		}
+	}
 	if *out == "-" {
 		_, err = stdout.Write(data)
 		return err
@@ -259,4 +290,155 @@ func whyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	}
 	_, err = io.WriteString(stdout, b.String())
 	return err
+}
+
+// keepFor is what lock --update keeps: nothing (update everything), all
+// but the packages the security archive has newer (securityOnly), or all
+// but the packages named.
+func keepFor(ctx context.Context, df *distrofile.Distrofile, opt plan.LockOptions, securityOnly bool, names []string) (plan.KeepFunc, error) {
+	switch {
+	case securityOnly:
+		rows, err := plan.FindOutdated(ctx, df, opt.Previous, opt)
+		if err != nil {
+			return nil, err
+		}
+		sec := map[string]bool{}
+		for _, o := range plan.SecurityOnly(rows) {
+			sec[o.Stage+"/"+o.Arch+"/"+o.Package] = true
+		}
+		return plan.KeepAllBut(opt.Previous, func(stage, arch, pkg string) bool { return sec[stage+"/"+arch+"/"+pkg] }), nil
+	case len(names) > 0:
+		return plan.KeepAllBut(opt.Previous, func(_, _, pkg string) bool { return slices.Contains(names, pkg) }), nil
+	}
+	return nil, nil
+}
+
+// outdatedCmd lists the locked packages the archive has newer versions
+// of: exit status 1 when it lists any, 0 when none, 2 on error.
+func outdatedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("distrofile outdated", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d distrofileFlags
+	d.register(fs)
+	securityOnly := fs.Bool("security-only", false, "list only the packages the security archive has a newer version of")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: distrofile outdated [-f Distrofile] [--security-only] [--json] [flags]\n\n"+
+			"Compares Distrofile.lock with the archive's current indexes (signatures checked) and lists each locked\n"+
+			"package with a newer candidate. Exit status: 1 when it lists any, 0 when none, 2 on error.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "distrofile: %v\n", err)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		return fail(fmt.Errorf("outdated: unexpected arguments %q", fs.Args()))
+	}
+	df, opt, err := d.load(stderr, getenv)
+	if err != nil {
+		return fail(err)
+	}
+	data, err := os.ReadFile(d.lockPath())
+	if err != nil {
+		return fail(err)
+	}
+	lock, err := debresolve.ParseLock(data)
+	if err != nil {
+		return fail(err)
+	}
+	rows, err := plan.FindOutdated(ctx, df, lock, opt)
+	if err != nil {
+		return fail(err)
+	}
+	if *securityOnly {
+		rows = plan.SecurityOnly(rows)
+	}
+	if *asJSON {
+		if rows == nil {
+			rows = []plan.Outdated{}
+		}
+		b, _ := json.MarshalIndent(rows, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		for _, o := range rows {
+			sec := ""
+			if o.Security {
+				sec = "\tsecurity"
+			}
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s → %s\t%s%s\n", o.Stage, o.Arch, o.Package, o.Locked, o.Candidate, o.Suite, sec)
+		}
+	}
+	if len(rows) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// diffCmd prints the table of changes between two locks, files or git
+// revisions of the lock beside the Distrofile.
+func diffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("distrofile diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d distrofileFlags
+	d.register(fs)
+	markdown := fs.Bool("markdown", false, "print the table in Markdown, for a pull request")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: distrofile diff [--markdown] [flags] OLD NEW\n\n"+
+			"OLD and NEW are lock files, or git revisions (HEAD~1, main) of the Distrofile.lock beside -f.\n"+
+			"The CVE, DSA and DLA ids come from the new versions' Debian changelogs, fetched as NEW pins them.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return fmt.Errorf("diff: want OLD and NEW, got %q", pos)
+	}
+	var locks [2]*debresolve.Lock
+	for i, a := range pos {
+		if locks[i], err = readLockArg(d.lockPath(), a); err != nil {
+			return err
+		}
+	}
+	_, opt, err := d.load(stderr, getenv)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if opt.Fetcher == nil {
+		opt.Fetcher = newHTTPFetcher(d.timeout)
+	}
+	cs := plan.Changes(locks[0], locks[1])
+	plan.AddIDs(ctx, opt.Fetcher, locks[1], cs)
+	plan.ReviewTable(stdout, cs, *markdown)
+	return nil
+}
+
+// readLockArg reads a lock from a file, or from a git revision of the
+// lock at lockPath.
+func readLockArg(lockPath, arg string) (*debresolve.Lock, error) {
+	data, err := os.ReadFile(arg)
+	if err != nil {
+		dir, file := filepath.Split(lockPath)
+		if dir == "" {
+			dir = "."
+		}
+		out, gerr := exec.Command("git", "-C", dir, "show", arg+":./"+file).Output()
+		if gerr != nil {
+			return nil, fmt.Errorf("%s: neither a file (%v) nor a git revision of %s (%v)", arg, err, lockPath, gerr)
+		}
+		data = out
+	}
+	l, err := debresolve.ParseLock(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", arg, err)
+	}
+	return l, nil
 }

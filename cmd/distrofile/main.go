@@ -4,11 +4,17 @@
 //	distrofile resolve --distro debian:trixie --arch amd64 [--mirror URL] [--security-mirror URL] PKG...
 //	distrofile lock [-f Distrofile] [--arch amd64,arm64] [--build-arg K=V]... [--check] [-o FILE]
 //	distrofile why [-f Distrofile] [--stage NAME] [--arch ARCH] PKG
+//	distrofile lock --update [--security-only] [--markdown] [PACKAGE...]
+//	distrofile outdated [-f Distrofile] [--security-only] [--json]
+//	distrofile diff [--markdown] OLD NEW
 //
 // resolve prints the closure of INSTALL roots; lock writes Distrofile.lock
 // beside the Distrofile (the same bytes as `docker buildx build
 // --target=distrofile.lock -o . .`), or with --check says whether it is
-// stale; why prints a dependency path from each root that pulls PKG in.
+// stale; why prints a dependency path from each root that pulls PKG in;
+// outdated lists the locked packages with newer candidates (exit 1 when
+// any); lock --update and diff print what a lock change does, with the
+// CVE, DSA and DLA ids of the new versions' Debian changelogs.
 //
 // The mirror comes from --mirror, else the DISTROFILE_MIRROR environment
 // variable; no mirror host is built in.
@@ -50,6 +56,8 @@ commands:
   resolve   print the package closure of INSTALL roots (name version arch per line)
   lock      write Distrofile.lock beside the Distrofile (--check: verify it is up to date)
   why       print the dependency paths from the INSTALL roots to a package
+  outdated  list the locked packages the archive has newer versions of (exit 1 when any)
+  diff      print what changed between two locks, with the CVEs the new versions fix
 
 Run 'distrofile <command> -h' for the flags of a command.
 `
@@ -68,11 +76,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = lockCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "why":
 		err = whyCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "outdated":
+		return outdatedCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "diff":
+		err = diffCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = fmt.Errorf("unknown command %q (known: resolve, lock, why)", args[0])
+		err = fmt.Errorf("unknown command %q (known: resolve, lock, why, outdated, diff)", args[0])
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

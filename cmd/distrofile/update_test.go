@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distrofile/distrofile/internal/fakemirror"
+	"github.com/klauspost/compress/gzip"
+)
+
+// gzipped returns s gzip-compressed.
+func gzipped(t *testing.T, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+const (
+	libfooChangelogN = `libfoo (1.0-1) unstable; urgency=medium
+
+  * Initial release. Mentions CVE-2020-0001, which was fixed long ago.
+
+ -- Maintainer <m@example.org>  Mon, 01 Sep 2025 10:00:00 +0000
+`
+	libfooChangelogN1 = `libfoo (1.0-1+deb13u1) trixie-security; urgency=medium
+
+  * Non-maintainer upload by the Security Team.
+  * Fix a heap overflow in the parser (CVE-2026-12345, DSA-6001-1).
+
+ -- Security Team <team@security.example>  Mon, 01 Dec 2026 10:00:00 +0000
+
+` + libfooChangelogN
+)
+
+// updateArchives are the archive at version N (the lock's) and later, with
+// libfoo N+1 in the security suite (its changelog names a CVE) and tool
+// N+1 in the updates suite.
+func updateArchives(t *testing.T) (n, n1 *fakemirror.Server) {
+	doc := "/usr/share/doc/libfoo/changelog.Debian.gz"
+	base := []fakemirror.Package{
+		{Name: "app", Version: "1", Depends: "libfoo, tool"},
+		{Name: "libfoo", Version: "1.0-1", Files: map[string]string{doc: gzipped(t, libfooChangelogN)}},
+		{Name: "tool", Version: "1.0"},
+	}
+	n = fakemirror.New(t, fakemirror.Archive{Suites: []fakemirror.Suite{
+		{Dist: "trixie", Packages: base},
+		{Dist: "trixie-updates"},
+		{Dist: "trixie-security", Root: "debian-security"},
+	}})
+	n1 = fakemirror.New(t, fakemirror.Archive{Suites: []fakemirror.Suite{
+		{Dist: "trixie", Packages: base},
+		{Dist: "trixie-updates", Packages: []fakemirror.Package{{Name: "tool", Version: "1.1"}}},
+		{Dist: "trixie-security", Root: "debian-security", Packages: []fakemirror.Package{
+			{Name: "libfoo", Version: "1.0-1+deb13u1", Files: map[string]string{doc: gzipped(t, libfooChangelogN1)}}}},
+	}})
+	return n, n1
+}
+
+// TestOutdatedAndUpdate: outdated lists the newer candidates (exit 1),
+// --security-only only the security one; lock --update --security-only
+// changes exactly that package and names its CVE; diff prints the same
+// table for the two locks; once updated, only tool is outdated.
+func TestOutdatedAndUpdate(t *testing.T) {
+	n, n1 := updateArchives(t)
+	dir := t.TempDir()
+	df := filepath.Join(dir, "Distrofile")
+	if err := os.WriteFile(df, []byte("FROM debian:trixie AS app\nINSTALL app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keyring := func(s *fakemirror.Server) string {
+		p := filepath.Join(t.TempDir(), "key.asc")
+		if err := os.WriteFile(p, s.ArmoredKeyring, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	at := func(s *fakemirror.Server) (map[string]string, []string) {
+		return map[string]string{envMirror: s.ArchiveURL("")}, []string{"-f", df, "--keyring", keyring(s), "--arch", "amd64"}
+	}
+	env, flags := at(n)
+	if code, _, errs := runCLI(t, env, append([]string{"lock"}, flags...)...); code != 0 {
+		t.Fatalf("lock: %d %s", code, errs)
+	}
+	lockFile := filepath.Join(dir, "Distrofile.lock")
+	old, err := os.ReadFile(lockFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Against the same archive: nothing is outdated.
+	if code, out, errs := runCLI(t, env, append([]string{"outdated"}, flags...)...); code != 0 || out != "" {
+		t.Fatalf("outdated on the lock's archive: %d %q %s", code, out, errs)
+	}
+
+	env, flags = at(n1)
+	code, out, errs := runCLI(t, env, append([]string{"outdated"}, flags...)...)
+	if code != 1 || out != "app\tamd64\tlibfoo\t1.0-1 → 1.0-1+deb13u1\ttrixie-security\tsecurity\napp\tamd64\ttool\t1.0 → 1.1\ttrixie-updates\n" {
+		t.Fatalf("outdated: %d %q %s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, env, append([]string{"outdated", "--security-only", "--json"}, flags...)...)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); code != 1 || err != nil || len(rows) != 1 || rows[0]["package"] != "libfoo" || rows[0]["security"] != true {
+		t.Fatalf("outdated --security-only --json: %d %v %s", code, err, out)
+	}
+	if code, _, errs := runCLI(t, map[string]string{}, append([]string{"outdated"}, flags...)...); code != 2 || !strings.Contains(errs, "mirror") {
+		t.Fatalf("outdated without a mirror: %d %s", code, errs)
+	}
+
+	code, out, errs = runCLI(t, env, append([]string{"lock", "--update", "--security-only"}, flags...)...)
+	if code != 0 || !strings.Contains(out, "app\tamd64\tlibfoo\t1.0-1 → 1.0-1+deb13u1\ttrixie-security\tCVE-2026-12345, DSA-6001-1\n") ||
+		strings.Contains(out, "tool") || strings.Contains(out, "CVE-2020-0001") {
+		t.Fatalf("lock --update --security-only: %d\n%s\n%s", code, out, errs)
+	}
+	updated, err := os.ReadFile(lockFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Exactly that change: libfoo's line, and the sources' dates and digests.
+	var changed []string
+	ol, nl := strings.Split(string(old), "\n"), strings.Split(string(updated), "\n")
+	for i := range nl {
+		if i < len(ol) && ol[i] != nl[i] && strings.Contains(nl[i], `"name":`) {
+			changed = append(changed, nl[i])
+		}
+	}
+	if len(ol) != len(nl) || len(changed) != 1 || !strings.Contains(changed[0], `"name":"libfoo","version":"1.0-1+deb13u1"`) {
+		t.Fatalf("the update changed %q", changed)
+	}
+	code, out, _ = runCLI(t, env, append([]string{"outdated"}, flags...)...)
+	if code != 1 || out != "app\tamd64\ttool\t1.0 → 1.1\ttrixie-updates\n" {
+		t.Fatalf("outdated after the update: %d %q", code, out)
+	}
+
+	oldFile := filepath.Join(t.TempDir(), "old.lock")
+	if err := os.WriteFile(oldFile, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, env, append([]string{"diff", "--markdown"}, append(flags, oldFile, lockFile)...)...)
+	if code != 0 || !strings.Contains(out, "| app | amd64 | libfoo | `1.0-1 → 1.0-1+deb13u1` | trixie-security | CVE-2026-12345, DSA-6001-1 |") {
+		t.Fatalf("diff: %d\n%s\n%s", code, out, errs)
+	}
+
+	// Updating a named package takes it (and only it) to its candidate.
+	code, out, errs = runCLI(t, env, append([]string{"lock", "--update", "tool"}, flags...)...)
+	if code != 0 || !strings.Contains(out, "app\tamd64\ttool\t1.0 → 1.1\ttrixie-updates\t(no /usr/share/doc/tool/changelog.Debian.gz in tool 1.1)\n") || strings.Contains(out, "libfoo") {
+		t.Fatalf("lock --update tool: %d\n%s\n%s", code, out, errs)
+	}
+}
