@@ -39,8 +39,8 @@ End:
 	zw.Write([]byte(log))
 	zw.Close()
 	for old, want := range map[string][]string{
-		"3.5.4-1~deb13u2": {"CVE-2026-1111", "CVE-2026-2222", "DSA-6100-1"},
-		"3.5.4-1~deb13u1": {"CVE-2026-1111", "CVE-2026-2222", "DSA-6100-1", "CVE-2025-9999", "DLA-4000-1"},
+		"3.5.4-1~deb13u2":  {"CVE-2026-1111", "CVE-2026-2222", "DSA-6100-1"},
+		"3.5.4-1~deb13u1":  {"CVE-2026-1111", "CVE-2026-2222", "DSA-6100-1", "CVE-2025-9999", "DLA-4000-1"},
 		"3.5.10-1~deb13u1": nil,
 	} {
 		got, err := changelogIDs(b.Bytes(), old)
