@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -161,7 +162,7 @@ func changelogIDs(gz []byte, old string) ([]string, error) {
 	var ids []string
 	for {
 		e, err := changelog.ParseOne(br)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return ids, nil
 		}
 		if err != nil {

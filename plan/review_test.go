@@ -36,8 +36,12 @@ End:
 `
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
-	zw.Write([]byte(log))
-	zw.Close()
+	if _, err := zw.Write([]byte(log)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for old, want := range map[string][]string{
 		"3.5.4-1~deb13u2":  {"CVE-2026-1111", "CVE-2026-2222", "DSA-6100-1"},
 		"3.5.4-1~deb13u1":  {"CVE-2026-1111", "CVE-2026-2222", "DSA-6100-1", "CVE-2025-9999", "DLA-4000-1"},

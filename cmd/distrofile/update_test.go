@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,5 +155,80 @@ func TestOutdatedAndUpdate(t *testing.T) {
 	code, out, errs = runCLI(t, env, append([]string{"lock", "--update", "tool"}, flags...)...)
 	if code != 0 || !strings.Contains(out, "app\tamd64\ttool\t1.0 → 1.1\ttrixie-updates\t(no /usr/share/doc/tool/changelog.Debian.gz in tool 1.1)\n") || strings.Contains(out, "libfoo") {
 		t.Fatalf("lock --update tool: %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestSecurityUpdateScript runs hack/security-update, the steps of the
+// GitHub Actions recipe, with the CLI built from this tree and git and gh
+// replaced by recorders: with nothing to update it does nothing; with a
+// security update it updates the lock and opens a pull request whose body
+// is the table with the CVE.
+func TestSecurityUpdateScript(t *testing.T) {
+	n, n1 := updateArchives(t)
+	bin := t.TempDir()
+	cli := filepath.Join(bin, "distrofile")
+	if out, err := exec.Command("go", "build", "-o", cli, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	record := filepath.Join(bin, "calls")
+	// The recorders log their arguments, and gh the pull request's body.
+	for _, tool := range []string{"git", "gh"} {
+		script := "#!/bin/sh\necho \"" + tool + " $*\" >>" + record + "\n" +
+			"while [ $# -gt 0 ]; do if [ \"$1\" = --body-file ]; then cat \"$2\" >>" + record + "; fi; shift; done\n"
+		if err := os.WriteFile(filepath.Join(bin, tool), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	df := filepath.Join(dir, "Distrofile")
+	if err := os.WriteFile(df, []byte("FROM debian:trixie AS app\nINSTALL app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script, err := filepath.Abs("../../hack/security-update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runScript := func(s *fakemirror.Server) (string, error) {
+		key := filepath.Join(t.TempDir(), "key.asc")
+		if err := os.WriteFile(key, s.ArmoredKeyring, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("bash", script, df)
+		cmd.Env = append(os.Environ(), "DISTROFILE_CLI="+cli, "GIT="+filepath.Join(bin, "git"), "GH="+filepath.Join(bin, "gh"),
+			envMirror+"="+s.ArchiveURL(""), "DISTROFILE_FLAGS=--arch amd64 --keyring "+key)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	env := map[string]string{envMirror: n.ArchiveURL("")}
+	key := filepath.Join(t.TempDir(), "key.asc")
+	if err := os.WriteFile(key, n.ArmoredKeyring, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, env, "lock", "-f", df, "--keyring", key, "--arch", "amd64"); code != 0 {
+		t.Fatalf("lock: %s", errs)
+	}
+	if out, err := runScript(n); err != nil || !strings.Contains(out, "nothing in") {
+		t.Fatalf("nothing to update: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(record); err == nil {
+		t.Fatal("git or gh ran with nothing to update")
+	}
+	if out, err := runScript(n1); err != nil {
+		t.Fatalf("update: %v\n%s", err, out)
+	}
+	calls, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"git checkout -B distrofile/security-updates\n", "git add " + filepath.Join(dir, "Distrofile.lock") + "\n",
+		"git push --force origin distrofile/security-updates\n", "gh pr create --head distrofile/security-updates",
+		"| app | amd64 | libfoo | `1.0-1 → 1.0-1+deb13u1` | trixie-security | CVE-2026-12345, DSA-6001-1 |"} {
+		if !strings.Contains(string(calls), want) {
+			t.Errorf("the calls lack %q:\n%s", want, calls)
+		}
+	}
+	lock, _ := os.ReadFile(filepath.Join(dir, "Distrofile.lock"))
+	if !strings.Contains(string(lock), `"name":"libfoo","version":"1.0-1+deb13u1"`) || !strings.Contains(string(lock), `"name":"tool","version":"1.0"`) {
+		t.Errorf("the lock:\n%s", lock)
 	}
 }
