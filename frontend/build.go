@@ -61,6 +61,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.BuildOpts().Opts["requestid"] == outdatedRequest {
+		b.src = src
+		res, err := b.outdated(ctx)
+		return res, withSource(err, src.SourceMap)
+	}
 	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(src, bc, c)); err != nil || ok {
 		return res, err
 	}

@@ -242,7 +242,11 @@ func (b *builder) lockResult(ctx context.Context) (*client.Result, error) {
 			archs = append(archs, a)
 		}
 	}
-	l, err := plan.Make(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.scanInExec, b.bc.BuildArgs, b.readContextFile, b.baseReader, nil)
+	keep, err := b.lockKeep(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l, err := plan.Make(ctx, b.df, b.states, archs, b.resolver, b.resolveWith, b.scanInExec, b.bc.BuildArgs, b.readContextFile, b.baseReader, keep)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package plan
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -114,4 +116,27 @@ func KeepAllBut(prev *debresolve.Lock, update func(stage, arch, pkg string) bool
 		}
 		return keep
 	}
+}
+
+// OutdatedTable writes rows one per line: stage, architecture, package,
+// "locked → candidate", suite and "security" for the security archive's,
+// separated by tabs.
+func OutdatedTable(w io.Writer, rows []Outdated) {
+	for _, o := range rows {
+		sec := ""
+		if o.Security {
+			sec = "\tsecurity"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s → %s\t%s%s\n", o.Stage, o.Arch, o.Package, o.Locked, o.Candidate, o.Suite, sec)
+	}
+}
+
+// SecurityKeep is the KeepFunc of an update of the security candidates
+// alone: rows are FindOutdated's for prev.
+func SecurityKeep(prev *debresolve.Lock, rows []Outdated) KeepFunc {
+	sec := map[string]bool{}
+	for _, o := range SecurityOnly(rows) {
+		sec[o.Stage+"/"+o.Arch+"/"+o.Package] = true
+	}
+	return KeepAllBut(prev, func(stage, arch, pkg string) bool { return sec[stage+"/"+arch+"/"+pkg] })
 }

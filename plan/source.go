@@ -27,6 +27,10 @@ const (
 	ArgUsrMerge = "DISTROFILE_USRMERGE"
 	// ArgLock=update re-resolves, ignoring Distrofile.lock.
 	ArgLock = "DISTROFILE_LOCK"
+	// ArgLockUpdate=security makes the lock target update only the
+	// packages the security archive has newer (keeping the others at the
+	// versions of the existing lock), and --call=outdated list only those.
+	ArgLockUpdate = "DISTROFILE_LOCK_UPDATE"
 )
 
 // contextReader reads a file of the build context (SOURCE --keyring).

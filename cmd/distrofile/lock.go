@@ -302,11 +302,7 @@ func keepFor(ctx context.Context, df *distrofile.Distrofile, opt plan.LockOption
 		if err != nil {
 			return nil, err
 		}
-		sec := map[string]bool{}
-		for _, o := range plan.SecurityOnly(rows) {
-			sec[o.Stage+"/"+o.Arch+"/"+o.Package] = true
-		}
-		return plan.KeepAllBut(opt.Previous, func(stage, arch, pkg string) bool { return sec[stage+"/"+arch+"/"+pkg] }), nil
+		return plan.SecurityKeep(opt.Previous, rows), nil
 	case len(names) > 0:
 		return plan.KeepAllBut(opt.Previous, func(_, _, pkg string) bool { return slices.Contains(names, pkg) }), nil
 	}
@@ -367,13 +363,7 @@ func outdatedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		b, _ := json.MarshalIndent(rows, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
 	} else {
-		for _, o := range rows {
-			sec := ""
-			if o.Security {
-				sec = "\tsecurity"
-			}
-			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s → %s\t%s%s\n", o.Stage, o.Arch, o.Package, o.Locked, o.Candidate, o.Suite, sec)
-		}
+		plan.OutdatedTable(stdout, rows)
 	}
 	if len(rows) > 0 {
 		return 1
