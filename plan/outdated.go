@@ -60,17 +60,25 @@ func FindOutdated(ctx context.Context, df *distrofile.Distrofile, lock *debresol
 			if err != nil {
 				return nil, distrofile.ErrAt(s.FromRanges, "%v", err)
 			}
-			for _, lp := range la.Packages {
-				cand := debresolve.Candidate(idx, lp.Name, la.Arch)
-				if cand == nil || newer(cand.Version, lp.Version) <= 0 {
-					continue
-				}
-				out = append(out, Outdated{Stage: ls.Stage, Arch: la.Arch, Package: lp.Name, Locked: lp.Version, Candidate: cand.Version,
-					Suite: cand.Suite, Security: strings.HasSuffix(cand.Suite, "-security")})
-			}
+			out = append(out, OutdatedIn(ls.Stage, la, idx)...)
 		}
 	}
 	return out, nil
+}
+
+// OutdatedIn lists the packages of the locked closure la (of stage) for
+// which indexes have a newer candidate, in la's order.
+func OutdatedIn(stage string, la *debresolve.LockArch, indexes []*debresolve.Index) []Outdated {
+	var out []Outdated
+	for _, lp := range la.Packages {
+		cand := debresolve.Candidate(indexes, lp.Name, la.Arch)
+		if cand == nil || newer(cand.Version, lp.Version) <= 0 {
+			continue
+		}
+		out = append(out, Outdated{Stage: stage, Arch: la.Arch, Package: lp.Name, Locked: lp.Version, Candidate: cand.Version,
+			Suite: cand.Suite, Security: strings.HasSuffix(cand.Suite, "-security")})
+	}
+	return out
 }
 
 // newer compares two Debian versions as dpkg does (an unparsable one

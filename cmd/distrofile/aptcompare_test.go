@@ -16,6 +16,7 @@ import (
 
 	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/internal/aptsources"
+	"github.com/distrofile/distrofile/plan"
 )
 
 // aptRootSets are the INSTALL root sets compared with apt on every suite;
@@ -245,4 +246,85 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestOutdatedLikeApt: a lock made when trixie had its release pocket
+// alone (the closures resolved from trixie main) is compared with the
+// archive now (main, -updates, -security); the packages plan.OutdatedIn
+// lists, with their candidates, are the ones apt, given those versions
+// as installed, has a newer candidate for (apt-cache policy).
+func TestOutdatedLikeApt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live test: needs apt-get, the network and a configured APT mirror")
+	}
+	mirror, security := aptsources.Mirrors()
+	if mirror == "" {
+		t.Fatal("no APT mirror configured (run with -short to skip live tests)")
+	}
+	const arch = "amd64"
+	sources, err := debresolve.DefaultSources("debian", "trixie", mirror, securityFor(mirror, security))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &debresolve.Client{Fetcher: newHTTPFetcher(5 * time.Minute)}
+	now, err := client.LoadIndexes(context.Background(), sources, arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, err := client.LoadIndexes(context.Background(), sources[:1], arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := []string{"perl", "python3", "curl", "openssl", "tzdata", "ca-certificates", "libc6", "git", "openssh-client"}
+	old, err := debresolve.Resolve(release, arch, debresolve.Request{Roots: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := debresolve.NewLockStage("0", debresolve.LockInputs{Distro: "debian", Suite: "trixie", Roots: roots}, sources, now)
+	if err := ls.AddClosure(old, release); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range plan.OutdatedIn("0", ls.Arch(arch), now) {
+		got = append(got, o.Package+" "+o.Locked+" "+o.Candidate)
+	}
+	sort.Strings(got)
+
+	// apt: the old closure as the installed packages.
+	apt := newPrivateApt(t, sources, arch)
+	var status strings.Builder
+	var names []string
+	for _, p := range old.Packages {
+		fmt.Fprintf(&status, "Package: %s\nStatus: install ok installed\nPriority: optional\nArchitecture: %s\nVersion: %s\nDescription: x\n\n", p.Name, p.Architecture, p.Version)
+		names = append(names, p.Name)
+	}
+	must(t, os.WriteFile(filepath.Join(apt.dir, "status"), []byte(status.String()), 0o644))
+	cmd := exec.Command("apt-cache", append([]string{"-o", "Dir::State::status=" + filepath.Join(apt.dir, "status"), "policy"}, names...)...)
+	cmd.Env = append(os.Environ(), "APT_CONFIG="+apt.conf, "LC_ALL=C")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("apt-cache policy: %v\n%s", err, out)
+	}
+	var want []string
+	var name, installed string
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case !strings.HasPrefix(line, " ") && strings.HasSuffix(line, ":"):
+			name, _, _ = strings.Cut(strings.TrimSuffix(line, ":"), ":")
+		case strings.HasPrefix(line, "  Installed: "):
+			installed = strings.TrimPrefix(line, "  Installed: ")
+		case strings.HasPrefix(line, "  Candidate: "):
+			if cand := strings.TrimPrefix(line, "  Candidate: "); cand != installed {
+				want = append(want, name+" "+installed+" "+cand)
+			}
+		}
+	}
+	sort.Strings(want)
+	if len(want) == 0 {
+		t.Fatal("apt lists nothing newer than the release pocket: the comparison proves nothing")
+	}
+	if d := diffSets(want, got); d != "" {
+		t.Errorf("outdated packages differ (- apt, + distrofile):\n%s", d)
+	}
+	t.Logf("%d of %d packages of the release-pocket closure have newer candidates, as apt says", len(got), len(old.Packages))
 }

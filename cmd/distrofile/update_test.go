@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/internal/fakemirror"
+	"github.com/distrofile/distrofile/plan"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -230,5 +232,52 @@ func TestSecurityUpdateScript(t *testing.T) {
 	lock, _ := os.ReadFile(filepath.Join(dir, "Distrofile.lock"))
 	if !strings.Contains(string(lock), `"name":"libfoo","version":"1.0-1+deb13u1"`) || !strings.Contains(string(lock), `"name":"tool","version":"1.0"`) {
 		t.Errorf("the lock:\n%s", lock)
+	}
+}
+
+// TestReadLockArgGit: diff takes git revisions of the lock beside the
+// Distrofile, and says what it tried when an argument is neither.
+func TestReadLockArgGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	gitc := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.org"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gitc("init", "-q")
+	sub := filepath.Join(dir, "sub")
+	must(t, os.MkdirAll(sub, 0o755))
+	lockPath := filepath.Join(sub, "Distrofile.lock")
+	for _, v := range []string{"1", "2"} {
+		in := debresolve.LockInputs{Distro: "debian", Suite: "trixie", Roots: []string{"a"}}
+		l := &debresolve.Lock{Stages: []*debresolve.LockStage{{Stage: "0", Inputs: in, InputsSHA256: in.Digest(),
+			Sources: []debresolve.LockSource{{URL: "http://mirror.invalid/debian", Suite: "trixie", Components: []string{"main"}}},
+			Archs: []*debresolve.LockArch{{Arch: "amd64", Roots: []string{"a"}, Packages: []debresolve.LockPackage{
+				{Name: "a", Version: v, Arch: "amd64", Suite: "trixie", Path: "pool/a.deb", SHA256: strings.Repeat("a", 64), Size: 1, Depends: []string{}}}}}}}}
+		l.Finish()
+		data := l.Marshal()
+		must(t, os.WriteFile(lockPath, data, 0o644))
+		gitc("add", "-A")
+		gitc("commit", "-q", "-m", v)
+	}
+	old, err := readLockArg(lockPath, "HEAD~1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := readLockArg(lockPath, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := plan.Changes(old, cur)
+	if len(cs) != 1 || cs[0].Old != "1" || cs[0].New != "2" {
+		t.Fatalf("changes %+v", cs)
+	}
+	if _, err := readLockArg(lockPath, "no-such-rev"); err == nil || !strings.Contains(err.Error(), "neither a file") {
+		t.Fatalf("bad revision: %v", err)
 	}
 }
