@@ -99,3 +99,23 @@ func TestPrefer(t *testing.T) {
 		t.Errorf("candidate of libc: %+v", p)
 	}
 }
+
+// TestFilenameRefused: an index entry whose Filename would leave the
+// archive is refused at parse, naming the package; the lock refuses such
+// paths too.
+func TestFilenameRefused(t *testing.T) {
+	for _, fn := range []string{"/etc/passwd", "http://evil.invalid/x.deb", "pool/../../x.deb", "..", "file:x.deb", `pool\x.deb`} {
+		_, err := debresolve.ParseIndex([]byte("Package: evil\nVersion: 1\nArchitecture: amd64\nFilename: "+fn+"\n"), "http://mirror.invalid/debian", "test")
+		if err == nil || !strings.Contains(err.Error(), "package evil 1: Filename") || !strings.Contains(err.Error(), "leaves the archive") {
+			t.Errorf("%s: %v", fn, err)
+		}
+		if debresolve.ArchivePath(fn) {
+			t.Errorf("ArchivePath(%q)", fn)
+		}
+	}
+	for _, fn := range []string{"pool/main/p/perl/perl_5.40.1-6_amd64.deb", "pool/main/t/tzdata/tzdata_1%3a2025b-4_all.deb", "./pool/x.deb"} {
+		if !debresolve.ArchivePath(fn) {
+			t.Errorf("refused %q", fn)
+		}
+	}
+}

@@ -558,7 +558,7 @@ func (a *LockArch) has(name string) bool {
 // valid reports whether p has the fields a build needs, and a source
 // among the stage's n.
 func (p LockPackage) valid(n int) bool {
-	return p.Name != "" && p.Version != "" && p.Path != "" && !strings.Contains(p.Path, "..") && hex64.MatchString(p.SHA256) && p.Size >= 0 &&
+	return p.Name != "" && p.Version != "" && ArchivePath(p.Path) && hex64.MatchString(p.SHA256) && p.Size >= 0 &&
 		p.Source >= 0 && p.Source < n
 }
 

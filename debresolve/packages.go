@@ -3,6 +3,7 @@ package debresolve
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -443,6 +444,9 @@ func parseIndex(data string, more func() int, archiveURL, suite string) (*Index,
 			return fmt.Errorf("Packages line %d: package %s has no Version or Architecture", curStart, p.Name)
 		}
 		if p.Filename != "" {
+			if !ArchivePath(p.Filename) {
+				return fmt.Errorf("Packages line %d: package %s %s: Filename %q leaves the archive (absolute, with a scheme, or with ..): refused", curStart, p.Name, p.Version, p.Filename)
+			}
 			p.URL = prefix + p.Filename
 		}
 		p.Suite = suite
@@ -556,4 +560,23 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// reScheme is a URL scheme at the start of a path ("http:", "file:").
+var reScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+
+// ArchivePath reports whether p, an index's Filename or a lock's path, is
+// a relative path that stays inside the archive root: not absolute, no
+// scheme, no ".." component, no backslash. A .deb is only ever fetched
+// from the archive the index belongs to.
+func ArchivePath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, `\`) || reScheme.MatchString(p) {
+		return false
+	}
+	for _, c := range strings.Split(p, "/") {
+		if c == ".." {
+			return false
+		}
+	}
+	return true
 }
