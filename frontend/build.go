@@ -79,7 +79,9 @@ type builder struct {
 	c client.Client
 	// bases are the images of image stages, pinned, and what INSTALL on
 	// them reads.
-	bases  baseCache
+	bases baseCache
+	// pinned are the .debs of the build by sha256 (explainFetch).
+	pinned map[string]pinnedDeb
 	bc     *dockerui.Client
 	src    *dockerui.Source
 	df     *distrofile.Distrofile
@@ -262,6 +264,9 @@ func (b *builder) solveImage(ctx context.Context, target *distrofile.Stage, p oc
 				b.readCAFromAllLayers(ctx)
 				continue
 			}
+			if e := b.explainFetch(ctx, err); e != nil {
+				return nil, nil, e
+			}
 			return nil, nil, err
 		}
 		ref, err := r.SingleRef()
@@ -424,10 +429,12 @@ func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofi
 	out := make([]llbgen.Package, 0, len(cl.Packages))
 	for _, p := range cl.Packages {
 		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}})
+		b.pinDeb(p, origin[p.Name])
 	}
 	var locale *llbgen.Package
 	if cl.Locale != nil {
 		locale = &llbgen.Package{Package: cl.Locale, Constraints: []llb.ConstraintsOpt{b.loc(origin[debresolve.LocaleLibc])}}
+		b.pinDeb(cl.Locale, origin[debresolve.LocaleLibc])
 	}
 	return out, locale, caOwners(cl), origin, nil
 }

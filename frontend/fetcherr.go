@@ -1,0 +1,110 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/distrofile/distrofile/debresolve"
+	"github.com/distrofile/distrofile/distrofile"
+	"github.com/distrofile/distrofile/plan"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// pinnedDeb is a .deb the build fetches pinned by its sha256, with the
+// INSTALL lines that pulled it in.
+type pinnedDeb struct {
+	pkg    *debresolve.Package
+	ranges []parser.Range
+}
+
+// pinDeb records p for explainFetch.
+func (b *builder) pinDeb(p *debresolve.Package, ranges []parser.Range) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pinned == nil {
+		b.pinned = map[string]pinnedDeb{}
+	}
+	b.pinned[p.SHA256] = pinnedDeb{pkg: p, ranges: ranges}
+}
+
+var (
+	reDigest = regexp.MustCompile(`sha256:([0-9a-f]{64})`)
+	reStatus = regexp.MustCompile(`invalid response status (\d+)`)
+)
+
+// explainFetch turns BuildKit's "digest mismatch" of a pinned .deb into
+// an error that says what happened, located on the INSTALL line that
+// pulled the package in: BuildKit saves the body of any answer to a
+// fetch pinned by checksum, so a file the mirror no longer has (404)
+// reads as a digest mismatch of an empty page. The URL is fetched again
+// without the checksum to learn the HTTP status. It returns nil when err
+// is not about a .deb of the build.
+func (b *builder) explainFetch(ctx context.Context, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "digest mismatch") {
+		return nil
+	}
+	var d pinnedDeb
+	b.mu.Lock()
+	for _, m := range reDigest.FindAllStringSubmatch(msg, -1) {
+		if p, ok := b.pinned[m[1]]; ok {
+			d = p
+		}
+	}
+	b.mu.Unlock()
+	if d.pkg == nil {
+		return nil
+	}
+	p := d.pkg
+	what := fmt.Sprintf("package %s %s: %s", p.Name, p.Version, p.URL)
+	probe := b.evaluate(ctx, llb.HTTP(p.URL, llb.Filename("probe.deb"), llb.WithCustomName("[distrofile] fetch "+p.Name+" "+p.Version+" again, to see what the mirror answers")))
+	switch m := reStatus.FindStringSubmatch(fmt.Sprint(probe)); {
+	case m != nil:
+		hint := fmt.Sprintf("update the lock (`distrofile lock --update %s`, or `docker buildx build --target=%s -o . .`)", p.Name, plan.LockTarget)
+		if date := b.lockDate(p.SHA256); date != "" {
+			return distrofile.ErrAt(d.ranges, "%s answers HTTP %s: the mirror no longer has the version %s pins (its sources date from %s; Debian's mirrors keep only the current version of a package); %s",
+				what, m[1], debresolve.LockFileName, date, hint)
+		}
+		return distrofile.ErrAt(d.ranges, "%s answers HTTP %s, though the mirror's index lists it: the mirror is inconsistent or changing; try again, or another MIRROR", what, m[1])
+	case probe == nil:
+		return distrofile.ErrAt(d.ranges, "%s: the file differs from the sha256 the signed index (or %s) pins, %s: it was changed or tampered with on the mirror (%v)",
+			what, debresolve.LockFileName, p.SHA256, err)
+	default:
+		return distrofile.ErrAt(d.ranges, "%s: %v (fetched again: %v)", what, err, probe)
+	}
+}
+
+// lockDate is the date of the InRelease that the lock's record of the
+// package with sha256 sum was resolved against, "" without a lock.
+func (b *builder) lockDate(sum string) string {
+	if b.lock == nil {
+		return ""
+	}
+	for _, ls := range b.lock.Stages {
+		for _, la := range ls.Archs {
+			for _, lp := range la.Packages {
+				if lp.SHA256 == sum && lp.Source >= 0 && lp.Source < len(ls.Sources) {
+					return ls.Sources[lp.Source].Date
+				}
+			}
+			if lp := la.Locale; lp != nil && lp.SHA256 == sum && lp.Source < len(ls.Sources) {
+				return ls.Sources[lp.Source].Date
+			}
+		}
+	}
+	return ""
+}
+
+// evaluate solves st now (not lazily) and returns the solve's error.
+func (b *builder) evaluate(ctx context.Context, st llb.State) error {
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), Evaluate: true})
+	return err
+}
