@@ -10,8 +10,8 @@ import (
 	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/plan"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/gateway/client"
 )
 
 // pinnedDeb is a .deb the build fetches pinned by its sha256, with the
