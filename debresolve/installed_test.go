@@ -119,3 +119,20 @@ func TestFilenameRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotURL(t *testing.T) {
+	for _, tc := range []struct {
+		root, archive, date, want string
+	}{
+		{"http://snap.invalid/archive/", "http://mirror.invalid/debian", "2025-05-20T09:15:44Z", "http://snap.invalid/archive/debian/20250520T091544Z/pool/main/t/tzdata/x.deb"},
+		{"http://snap.invalid/archive", "http://mirror.invalid/debian-security/", "2025-05-20T09:15:44+02:00", "http://snap.invalid/archive/debian-security/20250520T071544Z/pool/main/t/tzdata/x.deb"},
+		{"http://snap.invalid/archive", "http://repo.invalid/extra", "2025-05-20T09:15:44Z", ""},
+		{"", "http://mirror.invalid/debian", "2025-05-20T09:15:44Z", ""},
+		{"http://snap.invalid/archive", "http://mirror.invalid/debian", "yesterday", ""},
+	} {
+		got, ok := debresolve.SnapshotURL(tc.root, tc.archive, tc.date, "pool/main/t/tzdata/x.deb")
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%+v: %q %v", tc, got, ok)
+		}
+	}
+}

@@ -168,3 +168,25 @@ func deriveSecurityMirror(mirror string) (string, bool) {
 	}
 	return "", false
 }
+
+// SnapshotURL returns the URL of the file at path of the archive
+// archiveURL (…/debian, …/debian-security or …/ubuntu) in the snapshot
+// service snapshotRoot, as the archive was at date (RFC 3339, the Date of
+// the InRelease a lock was made against): the layout SnapshotSources
+// reads. It is false for another archive (a SOURCE's), a bad date or no
+// snapshot root.
+func SnapshotURL(snapshotRoot, archiveURL, date, path string) (string, bool) {
+	snapshotRoot = strings.TrimRight(strings.TrimSpace(snapshotRoot), "/")
+	name := archiveURL[strings.LastIndex(strings.TrimRight(archiveURL, "/"), "/")+1:]
+	name = strings.TrimRight(name, "/")
+	switch name {
+	case "debian", "debian-security", "ubuntu":
+	default:
+		return "", false
+	}
+	t, err := time.Parse(time.RFC3339, date)
+	if snapshotRoot == "" || err != nil || checkArchiveURL(snapshotRoot) != nil {
+		return "", false
+	}
+	return snapshotRoot + "/" + name + "/" + t.UTC().Format("20060102T150405Z") + "/" + path, true
+}

@@ -2,6 +2,7 @@ package examples
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/distrofile/distrofile/debresolve"
 	"github.com/distrofile/distrofile/debresolve/archivetest"
 	"github.com/distrofile/distrofile/internal/debtest"
 )
@@ -86,5 +88,75 @@ func TestE2EMissingDebReal(t *testing.T) {
 	if err == nil || !strings.Contains(out, "package tzdata 2025b-4: "+e.mirror+"/pool/main/t/tzdata/tzdata_2025b-4_all.deb answers HTTP 404") ||
 		!strings.Contains(out, ">>> INSTALL tzdata") {
 		t.Fatalf("the release's tzdata: %v\n%s", err, out)
+	}
+}
+
+// TestE2ESnapshotFallback: a locked .deb of Debian's archive that the
+// mirror no longer has is fetched from the snapshot archive at the date
+// the lock records for its source (MIRROR --snapshot), verified by the
+// same sha256, with a warning; the image has the package.
+func TestE2ESnapshotFallback(t *testing.T) {
+	e := e2eEnv(t)
+	_, _, stamp := testArchiveKey(t)
+	deb := debtest.Deb{Control: debtest.Control("libgone", "1.0-1", "amd64"),
+		Entries: debtest.WithParents([]debtest.Entry{debtest.File("./usr/lib/libgone/stamp", 0o644, stamp)})}
+	data := deb.MustBytes()
+	sum := sha256.Sum256(data)
+	const date, stampDir = "2026-09-12T07:55:41Z", "20260912T075541Z"
+	path := "pool/main/l/libgone/libgone_1.0-1_amd64.deb"
+	mirror := httptest.NewServer(http.NotFoundHandler())
+	defer mirror.Close()
+	var snapshotHits atomic.Int32
+	snapshot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/archive/debian/"+stampDir+"/"+path {
+			http.NotFound(w, r)
+			return
+		}
+		snapshotHits.Add(1)
+		w.Write(data)
+	}))
+	defer snapshot.Close()
+
+	dir := withSyntax(t, e, "FROM debian:trixie\nMIRROR --snapshot="+snapshot.URL+"/archive "+mirror.URL+"/debian\nINSTALL libgone\n")
+	in := debresolve.LockInputs{Distro: "debian", Suite: "trixie", Roots: []string{"libgone"}}
+	src := func(root, suite string) debresolve.LockSource {
+		return debresolve.LockSource{URL: mirror.URL + "/" + root, Suite: suite, Components: []string{"main"}, Date: date, InReleaseSHA256: strings.Repeat("0", 64)}
+	}
+	lock := &debresolve.Lock{Stages: []*debresolve.LockStage{{Stage: "0", Inputs: in, InputsSHA256: in.Digest(),
+		Sources: []debresolve.LockSource{src("debian", "trixie"), src("debian", "trixie-updates"), src("debian-security", "trixie-security")},
+		Archs: []*debresolve.LockArch{{Arch: "amd64", Roots: []string{"libgone"}, Packages: []debresolve.LockPackage{
+			{Name: "libgone", Version: "1.0-1", Arch: "amd64", Suite: "trixie", Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Depends: []string{}}}}}}}}
+	lock.Finish()
+	if err := os.WriteFile(filepath.Join(dir, "Distrofile.lock"), lock.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tarFile := filepath.Join(t.TempDir(), "image.tar")
+	out, err := buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "--output", "type=tar,dest="+tarFile, ".")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	if snapshotHits.Load() == 0 || !strings.Contains(out, "answers HTTP 404: fetching it from the snapshot archive as of "+date) {
+		t.Errorf("no fallback to the snapshot (%d requests):\n%s", snapshotHits.Load(), out)
+	}
+	_, bodies := tarEntries(t, tarFile)
+	if bodies["/usr/lib/libgone/stamp"] != stamp {
+		t.Errorf("the package's file: %q", bodies["/usr/lib/libgone/stamp"])
+	}
+
+	// Without the snapshot mirror: the clear error.
+	if err := os.WriteFile(filepath.Join(dir, "Distrofile"), []byte("# syntax="+e.frontend+"\nFROM debian:trixie\nMIRROR "+mirror.URL+"/debian\nINSTALL libgone\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deb2 := debtest.Deb{Control: debtest.Control("libgone", "1.0-1", "amd64"),
+		Entries: debtest.WithParents([]debtest.Entry{debtest.File("./usr/lib/libgone/stamp", 0o644, stamp+"2")})}
+	sum2 := sha256.Sum256(deb2.MustBytes()) // never fetched: not in any cache
+	lock.Stages[0].Archs[0].Packages[0].SHA256 = hex.EncodeToString(sum2[:])
+	if err := os.WriteFile(filepath.Join(dir, "Distrofile.lock"), lock.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = buildx(t, dir, "-f", "Distrofile", "--platform", "linux/amd64", "--output=type=cacheonly", ".")
+	if err == nil || !strings.Contains(out, "answers HTTP 404: the mirror no longer has the version Distrofile.lock pins (its sources date from "+date) ||
+		!strings.Contains(out, "configure a snapshot mirror (MIRROR --snapshot=<url> or --build-arg DISTROFILE_SNAPSHOT_MIRROR)") || !strings.Contains(out, "Distrofile:4") {
+		t.Errorf("without a snapshot mirror: %v\n%s", err, out)
 	}
 }

@@ -80,15 +80,18 @@ type builder struct {
 	// bases are the images of image stages, pinned, and what INSTALL on
 	// them reads.
 	bases baseCache
-	// pinned are the .debs of the build by sha256 (explainFetch).
-	pinned map[string]pinnedDeb
-	bc     *dockerui.Client
-	src    *dockerui.Source
-	df     *distrofile.Distrofile
-	states map[*distrofile.Stage]*distrofile.StageSpec
-	helper llbgen.Tool
-	epoch  time.Time
-	fixed  bool // epoch from SOURCE_DATE_EPOCH
+	// pinned are the .debs of the build by sha256 (explainFetch);
+	// fromSnapshot the URLs in the snapshot archive of those the mirror
+	// no longer has.
+	pinned       map[string]pinnedDeb
+	fromSnapshot map[string]string
+	bc           *dockerui.Client
+	src          *dockerui.Source
+	df           *distrofile.Distrofile
+	states       map[*distrofile.Stage]*distrofile.StageSpec
+	helper       llbgen.Tool
+	epoch        time.Time
+	fixed        bool // epoch from SOURCE_DATE_EPOCH
 
 	maxLayers int  // DISTROFILE_MAX_LAYERS
 	noMerge   bool // the builder lacks MergeOp
@@ -265,6 +268,12 @@ func (b *builder) solveImage(ctx context.Context, target *distrofile.Stage, p oc
 				continue
 			}
 			if e := b.explainFetch(ctx, err); e != nil {
+				if errors.Is(e, errFromSnapshot) {
+					b.mu.Lock()
+					b.built = map[string]*stageResult{}
+					b.mu.Unlock()
+					continue
+				}
 				return nil, nil, e
 			}
 			return nil, nil, err
@@ -428,13 +437,13 @@ func (b *builder) resolve(ctx context.Context, st *distrofile.Stage, s *distrofi
 	origin := plan.RootOrigins(cl, s.Roots)
 	out := make([]llbgen.Package, 0, len(cl.Packages))
 	for _, p := range cl.Packages {
-		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}})
-		b.pinDeb(p, origin[p.Name])
+		snap := b.pinDeb(p, origin[p.Name], b.snapshotRoot(s))
+		out = append(out, llbgen.Package{Package: p, Constraints: []llb.ConstraintsOpt{b.loc(origin[p.Name])}, FromSnapshot: snap})
 	}
 	var locale *llbgen.Package
 	if cl.Locale != nil {
-		locale = &llbgen.Package{Package: cl.Locale, Constraints: []llb.ConstraintsOpt{b.loc(origin[debresolve.LocaleLibc])}}
-		b.pinDeb(cl.Locale, origin[debresolve.LocaleLibc])
+		snap := b.pinDeb(cl.Locale, origin[debresolve.LocaleLibc], b.snapshotRoot(s))
+		locale = &llbgen.Package{Package: cl.Locale, Constraints: []llb.ConstraintsOpt{b.loc(origin[debresolve.LocaleLibc])}, FromSnapshot: snap}
 	}
 	return out, locale, caOwners(cl), origin, nil
 }
@@ -566,4 +575,13 @@ func debianArch(p ocispecs.Platform) (string, error) {
 		return "", fmt.Errorf("platform %s has no Debian architecture", platforms.Format(p))
 	}
 	return a.Name, nil
+}
+
+// snapshotRoot is the snapshot service a gone .deb of stage s is fetched
+// from: MIRROR --snapshot, else DISTROFILE_SNAPSHOT_MIRROR ("" for none).
+func (b *builder) snapshotRoot(s *distrofile.StageSpec) string {
+	if s.SnapshotMirror != "" {
+		return s.SnapshotMirror
+	}
+	return b.bc.BuildArgs[plan.ArgSnapshotMirror]
 }

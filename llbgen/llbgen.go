@@ -50,6 +50,13 @@ func helperArgs(c helperargs.Command) llb.RunOption {
 // cache key then depends on the checksum only, not on the URL.
 const debFilename = "pkg.deb"
 
+// snapshotFilename is the file name of a package fetched from the snapshot
+// archive (Package.FromSnapshot): BuildKit keys a pinned fetch on its
+// checksum and file name, so the name must differ from the mirror's
+// failed fetch of the same checksum, which the solver would otherwise
+// answer with that failure.
+const snapshotFilename = "snapshot.deb"
+
 // Tool is a static binary of the frontend image that build steps run: the
 // ExecOp's root holds nothing but an empty file where the binary is
 // bind-mounted, read-only, straight out of the frontend image.
@@ -146,6 +153,17 @@ type ExtractOptions struct {
 type Package struct {
 	*debresolve.Package
 	Constraints []llb.ConstraintsOpt
+	// FromSnapshot: the URL is the snapshot archive's, the mirror no
+	// longer having the file.
+	FromSnapshot bool
+}
+
+// filename is the name the package's .deb is fetched as.
+func (p Package) filename() string {
+	if p.FromSnapshot {
+		return snapshotFilename
+	}
+	return debFilename
 }
 
 // Label is how vertices name the package: "perl 5.40.1-6".
@@ -165,7 +183,7 @@ func Fetch(p Package) (llb.State, error) {
 	}
 	opts := []llb.HTTPOption{
 		llb.Checksum(dgst),
-		llb.Filename(debFilename),
+		llb.Filename(p.filename()),
 		// The URL is in the name because BuildKit's "digest mismatch"
 		// error names only the digests; the name is not in the cache key.
 		llb.WithCustomName("fetch " + p.Label() + " from " + p.URL),
@@ -285,7 +303,7 @@ func (opt ExtractOptions) debInput(p Package, dir string) (llb.RunOption, string
 	if err != nil {
 		return nil, "", err
 	}
-	return llb.AddMount(dir, deb, opt.inputMount()...), path.Join(dir, debFilename), nil
+	return llb.AddMount(dir, deb, opt.inputMount()...), path.Join(dir, p.filename()), nil
 }
 
 // inputMount returns the options of a read-only input mount.
