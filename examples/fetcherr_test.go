@@ -160,3 +160,28 @@ func TestE2ESnapshotFallback(t *testing.T) {
 		t.Errorf("without a snapshot mirror: %v\n%s", err, out)
 	}
 }
+
+// TestE2EExtractionRefused: a package whose data.tar leaves the root is
+// refused, and buildx's final error line says so, naming the package and
+// the entry, on the INSTALL line that pulled it in.
+func TestE2EExtractionRefused(t *testing.T) {
+	e := e2eEnv(t)
+	now, key, stamp := testArchiveKey(t)
+	r := &updateRepo{a: archivetest.New(), key: key, now: now}
+	r.set(t, map[string][]repoDeb{"stable": {
+		{name: "app", version: "1", fields: []string{"Depends: evil"}, entries: []debtest.Entry{debtest.File("./usr/bin/app", 0o755, stamp)}},
+		{name: "evil", version: "6.6-6", entries: []debtest.Entry{debtest.File("./usr/lib/evil/ok", 0o644, stamp), debtest.File("./usr/../../escape", 0o644, "x")}},
+	}})
+	srv := httptest.NewServer(r.a.Handler())
+	defer srv.Close()
+	dir := withSyntax(t, e, "FROM scratch\nSOURCE "+srv.URL+"/repo stable main --keyring=keys/archive.asc\n"+
+		"SOURCE "+srv.URL+"/repo stable-security main --keyring=keys/archive.asc\nINSTALL app\n")
+	withKeyring(t, dir, key)
+	out, err := buildx(t, dir, "-f", "Distrofile", "--output=type=cacheonly", ".")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	if err == nil || !strings.Contains(last, "extraction refused: package evil 6.6-6") || !strings.Contains(last, "escape") || !strings.Contains(out, ">>> INSTALL app") {
+		t.Fatalf("a hostile package: %v\nlast line: %s\n%s", err, last, out)
+	}
+	t.Logf("buildx's last line: %s", last)
+}

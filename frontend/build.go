@@ -267,6 +267,9 @@ func (b *builder) solveImage(ctx context.Context, target *distrofile.Stage, p oc
 				b.readCAFromAllLayers(ctx)
 				continue
 			}
+			if e := b.explainExtract(ctx, def, err); e != nil {
+				return nil, nil, e
+			}
 			if e := b.explainFetch(ctx, err); e != nil {
 				if errors.Is(e, errFromSnapshot) {
 					b.mu.Lock()

@@ -483,3 +483,42 @@ func GroupPackages(pkgs []Package, max int) [][]Package {
 	}
 	return out
 }
+
+// DiagnosePath is where Diagnose's state holds the error of the
+// extraction it runs again.
+const DiagnosePath = "/error"
+
+// Diagnose runs a failed extraction again to learn why it failed: cmd is
+// the failed step's command line, read back with helperargs.Parse, and
+// debs maps each of its IN.deb paths to the package the step had mounted
+// there. The returned state holds DiagnosePath with the helper's error
+// (none when the extraction passes this time).
+func Diagnose(cmd helperargs.Extract, debs map[string]Package, opt ExtractOptions) (llb.State, error) {
+	cmd.Diagnose = "/diag" + DiagnosePath
+	runOpts := []llb.RunOption{
+		llb.Network(pb.NetMode_NONE),
+		llb.Platform(opt.BuildPlatform),
+		llb.IgnoreCache,
+		llb.WithCustomName("[distrofile] why the extraction failed"),
+	}
+	paths := make([]string, 0, len(debs))
+	for p := range debs {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		mount, deb, err := opt.debInput(debs[p], path.Dir(p))
+		if err != nil {
+			return llb.State{}, err
+		}
+		if deb != p {
+			return llb.State{}, fmt.Errorf("llbgen: %s is fetched as %s", p, deb)
+		}
+		runOpts = append(runOpts, mount)
+	}
+	es := opt.Helper.Run(append(runOpts, helperArgs(cmd))...)
+	for _, l := range cmd.Layers {
+		es.AddMount(l.Out, llb.Scratch())
+	}
+	return es.AddMount("/diag", llb.Scratch()), nil
+}

@@ -130,7 +130,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return scanDrops(c.Debs, c.Out, debextract.Options{UsrMerge: c.UsrMerge, Drop: c.Drop})
 	case helperargs.Extract:
 		opt := debextract.Options{UsrMerge: c.UsrMerge, DpkgStatus: c.DpkgStatus, MaxMTime: c.MaxMTime, Only: c.Only, Drop: c.Drop, CAOwners: c.CAOwners}
-		return extractLayers(c.Layers, opt, stdout)
+		err := extractLayers(c.Layers, opt, stdout)
+		if err != nil && c.Diagnose != "" {
+			return os.WriteFile(c.Diagnose, []byte(err.Error()), 0o644)
+		}
+		return err
 	}
 	return fmt.Errorf("unknown command %T", cmd)
 }

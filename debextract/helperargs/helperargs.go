@@ -7,7 +7,7 @@
 //
 // The modes:
 //
-//	Extract         [--dpkg-status] [--usrmerge] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+//	Extract         [--dpkg-status] [--usrmerge] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] [--diagnose=FILE] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
 //	Tar             --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	CACertificates  --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //	ScanDrops       --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
@@ -61,6 +61,10 @@ type Extract struct {
 	// writes no --ca-owners: any package may; empty writes
 	// "--ca-owners=": none may.
 	CAOwners []string
+	// Diagnose, when set, is a file where a failed extraction writes its
+	// error instead of exiting with a failure status: the frontend runs a
+	// failed step again so, to tell the user why it failed.
+	Diagnose string
 	// Layers are the layers, at least one, each with at least one package.
 	Layers []Layer
 }
@@ -159,6 +163,9 @@ func (c Extract) Args() []string {
 	if c.CAOwners != nil {
 		args = append(args, "--ca-owners="+strings.Join(c.CAOwners, ","))
 	}
+	if c.Diagnose != "" {
+		args = append(args, "--diagnose="+c.Diagnose)
+	}
 	var ops []string
 	for i, l := range c.Layers {
 		if i > 0 {
@@ -232,7 +239,7 @@ func appendOperands(args []string, ops ...string) []string {
 }
 
 // Usage is the helper's synopsis, printed by PrintUsage.
-const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] [--diagnose=FILE] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
        distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
@@ -251,7 +258,7 @@ func PrintUsage(w io.Writer) {
 // flags are the parsed flags, before Parse checks which go together.
 type flags struct {
 	usrMerge, dpkgStatus, plainTar, caCerts, version, scan, effects, statusFile bool
-	arch, warnings                                                              string
+	arch, warnings, diagnose                                                    string
 	roots, caRoots, caOwners, drop, keepDirs, only                              []string
 	maxMTime                                                                    int64
 }
@@ -270,6 +277,7 @@ func newFlagSet(f *flags) *flag.FlagSet {
 	fs.StringVar(&f.arch, "arch", "", "with --effects: the image's Debian architecture")
 	fs.BoolVar(&f.statusFile, "dpkg-status-file", false, "with --effects: also write the image's /var/lib/dpkg/status with the packages' stanzas appended")
 	fs.StringVar(&f.warnings, "warnings", "", "with --effects: also record the warnings, as a JSON array, at this path of the layer")
+	fs.StringVar(&f.diagnose, "diagnose", "", "write a failed extraction's error to this file and exit 0 (the frontend's second run of a failed step)")
 	fs.Func("root", "with --effects: a layer of the image, bottom first (repeatable)", func(s string) error {
 		f.roots = append(f.roots, s)
 		return nil
@@ -328,13 +336,16 @@ func Parse(args []string) (Command, error) {
 	ops := fs.Args()
 	n := len(ops)
 	if f.effects {
-		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || len(f.only) > 0 || f.caOwners != nil || len(f.caRoots) > 0 {
+		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || len(f.only) > 0 || f.diagnose != "" || f.caOwners != nil || len(f.caRoots) > 0 {
 			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings, --dpkg-status-file, --root and --keep-dir only")
 		}
 		if f.arch == "" || len(f.roots) == 0 || n < 1 {
 			return nil, errors.New("--effects needs --arch, at least one --root, and OUTDIR")
 		}
 		return Effects{Arch: f.arch, MaxMTime: maxMTime, Warnings: f.warnings, DpkgStatusFile: f.statusFile, Roots: f.roots, KeepDirs: list(f.keepDirs), Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
+	}
+	if f.diagnose != "" && (f.effects || f.plainTar || f.caCerts || f.scan) {
+		return nil, errors.New("--diagnose goes with an extraction of packages")
 	}
 	if f.arch != "" || len(f.roots) > 0 || f.warnings != "" || len(f.keepDirs) > 0 || f.statusFile {
 		return nil, errors.New("--arch, --root, --keep-dir, --dpkg-status-file and --warnings go with --effects")
@@ -372,7 +383,7 @@ func Parse(args []string) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Extract{DpkgStatus: f.dpkgStatus, UsrMerge: f.usrMerge, MaxMTime: maxMTime, Only: list(f.only), Drop: f.drop, CAOwners: f.caOwners, Layers: layers}, nil
+	return Extract{DpkgStatus: f.dpkgStatus, UsrMerge: f.usrMerge, MaxMTime: maxMTime, Only: list(f.only), Drop: f.drop, CAOwners: f.caOwners, Diagnose: f.diagnose, Layers: layers}, nil
 }
 
 // splitLayers splits "IN.deb... OUTDIR [, IN.deb... OUTDIR]..." into layers.
