@@ -28,18 +28,7 @@ func (b *builder) outdated(ctx context.Context) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, ok, err := b.readDockerfileDirFile(ctx, debresolve.LockFileName)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fmt.Errorf("--call=outdated compares %s with the archive, and there is none beside the Distrofile (write it with --target=%s)", debresolve.LockFileName, plan.LockTarget)
-	}
-	lock, err := debresolve.ParseLock(data)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := b.findOutdated(ctx, lock)
+	rows, _, err := b.outdatedOfLock(ctx, fmt.Sprintf("--call=outdated compares %s with the archive", debresolve.LockFileName))
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +58,23 @@ func (b *builder) outdated(ctx context.Context) (*client.Result, error) {
 	return res, nil
 }
 
-// findOutdated compares lock with the archive, fetching through BuildKit.
-func (b *builder) findOutdated(ctx context.Context, lock *debresolve.Lock) ([]plan.Outdated, error) {
-	return plan.FindOutdated(ctx, b.df, lock, plan.LockOptions{BuildArgs: b.bc.BuildArgs, Fetcher: b.resolver.Fetcher, ReadContextFile: b.readContextFile})
+// outdatedOfLock reads Distrofile.lock beside the Distrofile (what, which
+// needs it, is said when there is none) and compares it with the archive,
+// fetching through BuildKit.
+func (b *builder) outdatedOfLock(ctx context.Context, what string) ([]plan.Outdated, *debresolve.Lock, error) {
+	data, ok, err := b.readDockerfileDirFile(ctx, debresolve.LockFileName)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("%s, and there is none beside the Distrofile (write it with --target=%s)", what, plan.LockTarget)
+	}
+	lock, err := debresolve.ParseLock(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := plan.FindOutdated(ctx, b.df, lock, plan.LockOptions{BuildArgs: b.bc.BuildArgs, Fetcher: b.resolver.Fetcher, ReadContextFile: b.readContextFile})
+	return rows, lock, err
 }
 
 // securityOnly reads --build-arg DISTROFILE_LOCK_UPDATE.
@@ -94,18 +97,7 @@ func (b *builder) lockKeep(ctx context.Context) (plan.KeepFunc, error) {
 	if err != nil || !securityOnly {
 		return nil, err
 	}
-	data, ok, err := b.readDockerfileDirFile(ctx, debresolve.LockFileName)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fmt.Errorf("--build-arg %s=security updates %s, and there is none beside the Distrofile", plan.ArgLockUpdate, debresolve.LockFileName)
-	}
-	prev, err := debresolve.ParseLock(data)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := b.findOutdated(ctx, prev)
+	rows, prev, err := b.outdatedOfLock(ctx, fmt.Sprintf("--build-arg %s=security updates %s", plan.ArgLockUpdate, debresolve.LockFileName))
 	if err != nil {
 		return nil, err
 	}
