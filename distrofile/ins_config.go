@@ -42,7 +42,7 @@ func (c *EnvCmd) apply(s *StageSpec) error {
 // setIn sets the pairs in env ("KEY=value" entries, in order).
 func (c *EnvCmd) setIn(env []string) []string {
 	for _, kv := range c.Pairs {
-		env = setEnv(env, kv.Key, kv.Value)
+		env = imagespec.SetEnv(env, kv.Key, kv.Value)
 	}
 	return env
 }

@@ -136,16 +136,6 @@ func modeBits(m uint32) os.FileMode {
 	return fm
 }
 
-func setEnv(env []string, k, v string) []string {
-	for i, e := range env {
-		if name, _, _ := strings.Cut(e, "="); name == k {
-			env[i] = k + "=" + v
-			return env
-		}
-	}
-	return append(env, k+"="+v)
-}
-
 // EvalStages applies every stage's instructions in order.
 func EvalStages(df *Distrofile) (map[*Stage]*StageSpec, error) {
 	out := map[*Stage]*StageSpec{}

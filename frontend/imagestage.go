@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/distrofile/distrofile/debsuite"
@@ -120,7 +121,8 @@ func imageOnBase(base dockerspec.DockerOCIImage, c imagespec.Config, p ocispecs.
 	cfg := &img.Config
 	cfg.Env = slices.Clone(cfg.Env)
 	for _, kv := range c.Env {
-		cfg.Env = setEnvVar(cfg.Env, kv)
+		k, v, _ := strings.Cut(kv, "=")
+		cfg.Env = imagespec.SetEnv(cfg.Env, k, v)
 	}
 	if c.Entrypoint != nil {
 		cfg.Entrypoint = slices.Clone(c.Entrypoint)

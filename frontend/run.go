@@ -1,12 +1,15 @@
 package frontend
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path"
 	"strings"
 	"time"
+
+	"github.com/distrofile/distrofile/imagespec"
 
 	"github.com/distrofile/distrofile/distrofile"
 	"github.com/distrofile/distrofile/llbgen"
@@ -83,7 +86,8 @@ func (b *builder) run(ctx context.Context, root llb.State, st *distrofile.Stage,
 	opts := []llb.RunOption{llb.Args(args), llb.Platform(p), llb.WithCustomName("RUN " + strings.Join(c.Args, " ")), b.loc(c.Location())}
 	env := append([]string(nil), base.env...)
 	for _, kv := range r.Env {
-		env = setEnvVar(env, kv)
+		k, v, _ := strings.Cut(kv, "=")
+		env = imagespec.SetEnv(env, k, v)
 	}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -97,7 +101,7 @@ func (b *builder) run(ctx context.Context, root llb.State, st *distrofile.Stage,
 		dir = "/"
 	}
 	opts = append(opts, llb.Dir(dir))
-	if user := firstNonEmpty(r.User, base.user); user != "" {
+	if user := cmp.Or(r.User, base.user); user != "" {
 		opts = append(opts, llb.User(user))
 	}
 	switch c.Network {
@@ -160,7 +164,7 @@ func (b *builder) runMount(ctx context.Context, m *bkins.Mount, cwd string, p oc
 				return nil, err
 			}
 			src = st
-			mo = append(mo, llb.SourcePath(firstNonEmpty(m.Source, "/")))
+			mo = append(mo, llb.SourcePath(cmp.Or(m.Source, "/")))
 		} else if uid, gid, mode, ok := uidGidMode(0o755); ok {
 			src = llb.Scratch().File(llb.Mkdir("/cache", os.FileMode(mode), llb.WithUIDGID(uid, gid)), llb.WithCustomName("[distrofile] cache directory"))
 			mo = append(mo, llb.SourcePath("/cache"))
@@ -174,7 +178,7 @@ func (b *builder) runMount(ctx context.Context, m *bkins.Mount, cwd string, p oc
 		if err != nil {
 			return nil, err
 		}
-		mo := []llb.MountOption{llb.SourcePath(firstNonEmpty(m.Source, "/"))}
+		mo := []llb.MountOption{llb.SourcePath(cmp.Or(m.Source, "/"))}
 		if m.ReadOnly {
 			mo = append(mo, llb.Readonly)
 		}
@@ -182,7 +186,7 @@ func (b *builder) runMount(ctx context.Context, m *bkins.Mount, cwd string, p oc
 	case bkins.MountTypeTmpfs:
 		return llb.AddMount(target, llb.Scratch(), llb.Tmpfs(llb.TmpfsSize(m.SizeLimit))), nil
 	case bkins.MountTypeSecret:
-		id := firstNonEmpty(m.Source, m.CacheID)
+		id := cmp.Or(m.Source, m.CacheID)
 		if id == "" {
 			if target == "" {
 				return nil, fmt.Errorf("one of id, target required")
@@ -225,26 +229,4 @@ func (b *builder) runMount(ctx context.Context, m *bkins.Mount, cwd string, p oc
 		return llb.AddSSHSocket(opts...), nil
 	}
 	return nil, fmt.Errorf("unsupported mount type %q", m.Type)
-}
-
-// setEnvVar sets kv ("NAME=value") in env, replacing a variable of the
-// same name.
-func setEnvVar(env []string, kv string) []string {
-	k, _, _ := strings.Cut(kv, "=")
-	for i, e := range env {
-		if strings.HasPrefix(e, k+"=") {
-			env[i] = kv
-			return env
-		}
-	}
-	return append(env, kv)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

@@ -107,3 +107,15 @@ type Healthcheck struct {
 	Interval, Timeout, StartPeriod, StartInterval time.Duration
 	Retries                                       int
 }
+
+// SetEnv sets the variable k to v in env ("NAME=value" entries), in place
+// of an entry of the same name or after the others, as ENV does.
+func SetEnv(env []string, k, v string) []string {
+	for i, e := range env {
+		if name, _, _ := strings.Cut(e, "="); name == k {
+			env[i] = k + "=" + v
+			return env
+		}
+	}
+	return append(env, k+"="+v)
+}
