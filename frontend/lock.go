@@ -27,9 +27,7 @@ func (b *builder) closure(ctx context.Context, st *distrofile.Stage, s *distrofi
 		return nil, err
 	}
 	if base != nil {
-		on := *p // the plan is shared by the stage's platforms
-		on.Installed = base.Installed
-		p = &on
+		p = p.WithInstalled(base.Installed)
 	}
 	if b.lock != nil {
 		return plan.Locked(b.lock, st, s, p, arch)

@@ -92,14 +92,14 @@ func Make(ctx context.Context, df *distrofile.Distrofile, states map[*distrofile
 		}
 		var ls *debresolve.LockStage
 		for _, arch := range archs {
+			pa := p
 			if b := bases[arch]; b != nil {
-				p.Installed = b.Installed
+				pa = p.WithInstalled(b.Installed)
 			}
-			p.prefer = nil
 			if keep != nil {
-				p.prefer = keep(st, arch)
+				pa = pa.withPrefer(keep(st, arch))
 			}
-			r, err := Resolve(ctx, c, run(st), p, s, StageKey(st), arch)
+			r, err := Resolve(ctx, c, run(st), pa, s, StageKey(st), arch)
 			if err != nil {
 				return nil, err
 			}

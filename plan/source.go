@@ -53,12 +53,21 @@ type Plan struct {
 	mirrors []string
 	// Warn reports a mirror that failed and was passed over (may be nil).
 	Warn func(string)
-	// Installed are the packages of the base image, for a stage that
-	// installs on top of an image (Base.Installed, for the architecture
-	// being resolved).
-	Installed []debresolve.InstalledPackage
+	// installed are the packages of the base image, for a stage that
+	// installs on top of an image (WithInstalled).
+	installed []debresolve.InstalledPackage
 	// prefer are the versions a lock update keeps (KeepFunc).
 	prefer map[string]string
+}
+
+// WithInstalled returns the plan for a stage that installs on top of an
+// image whose packages, for the architecture resolved, are installed
+// (Base.Installed): a copy, as the plan is shared by the stage's
+// architectures.
+func (p *Plan) WithInstalled(installed []debresolve.InstalledPackage) *Plan {
+	c := *p
+	c.installed = installed
+	return &c
 }
 
 // New computes a stage's sources from the Distrofile, the build args
@@ -175,7 +184,7 @@ func Resolve(ctx context.Context, c *debresolve.Client, run ResolveFunc, p *Plan
 	if len(srcs) == 0 {
 		return nil, distrofile.ErrAt(s.FromRanges, "no source of the stage serves architecture %s", arch)
 	}
-	req := debresolve.ResolveRequest{Arch: arch, Excludes: s.Excludes, Installed: p.Installed, Prefer: p.prefer}
+	req := debresolve.ResolveRequest{Arch: arch, Excludes: s.Excludes, Installed: p.installed, Prefer: p.prefer}
 	for _, r := range s.Roots {
 		req.Roots = append(req.Roots, r.Package)
 	}
