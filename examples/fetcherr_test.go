@@ -46,10 +46,7 @@ func TestE2EMissingDeb(t *testing.T) {
 		r.a.Handler().ServeHTTP(w, req)
 	}))
 	defer srv.Close()
-	src := "FROM scratch AS app\nSOURCE " + srv.URL + "/repo stable main --keyring=keys/archive.asc\n" +
-		"SOURCE " + srv.URL + "/repo stable-security main --keyring=keys/archive.asc\nINSTALL app\n"
-	dir := withSyntax(t, e, src)
-	withKeyring(t, dir, key)
+	dir := withUpdateRepo(t, e, srv.URL, key)
 	lock, _ := lockWithTarget(t, dir, ".", "-f", "Distrofile")
 	date := lock.Stage("app").Sources[0].Date
 
@@ -174,9 +171,7 @@ func TestE2EExtractionRefused(t *testing.T) {
 	}})
 	srv := httptest.NewServer(r.a.Handler())
 	defer srv.Close()
-	dir := withSyntax(t, e, "FROM scratch\nSOURCE "+srv.URL+"/repo stable main --keyring=keys/archive.asc\n"+
-		"SOURCE "+srv.URL+"/repo stable-security main --keyring=keys/archive.asc\nINSTALL app\n")
-	withKeyring(t, dir, key)
+	dir := withUpdateRepo(t, e, srv.URL, key)
 	out, err := buildx(t, dir, "-f", "Distrofile", "--output=type=cacheonly", ".")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	last := lines[len(lines)-1]

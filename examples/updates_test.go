@@ -47,6 +47,16 @@ func (r *updateRepo) set(t *testing.T, suites map[string][]repoDeb) {
 	}
 }
 
+// withUpdateRepo is a build context whose Distrofile installs app from
+// the two suites of the updateRepo served at url, trusting key.
+func withUpdateRepo(t *testing.T, e env, url string, key *openpgp.Entity) string {
+	t.Helper()
+	dir := withSyntax(t, e, "FROM scratch AS app\nSOURCE "+url+"/repo stable main --keyring=keys/archive.asc\n"+
+		"SOURCE "+url+"/repo stable-security main --keyring=keys/archive.asc\nINSTALL app\n")
+	withKeyring(t, dir, key)
+	return dir
+}
+
 type repoDeb struct {
 	name, version string
 	fields        []string
@@ -99,10 +109,7 @@ func TestE2ESecurityUpdate(t *testing.T) {
 	srv := httptest.NewServer(r.a.Handler())
 	defer srv.Close()
 
-	src := "FROM scratch AS app\nSOURCE " + srv.URL + "/repo stable main --keyring=keys/archive.asc\n" +
-		"SOURCE " + srv.URL + "/repo stable-security main --keyring=keys/archive.asc\nINSTALL app\n"
-	dir := withSyntax(t, e, src)
-	withKeyring(t, dir, key)
+	dir := withUpdateRepo(t, e, srv.URL, key)
 	_, before := lockWithTarget(t, dir, ".", "-f", "Distrofile")
 	if out, err := buildx(t, dir, "-f", "Distrofile", "--output=type=cacheonly", "."); err != nil {
 		t.Fatalf("locked build: %v\n%s", err, out)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/distrofile/distrofile/debresolve"
@@ -77,8 +78,12 @@ func (b *builder) explainFetch(ctx context.Context, err error) error {
 	probe := b.evaluate(ctx, llb.HTTP(p.URL, llb.Filename("probe-"+p.SHA256[:12]+".deb"), llb.WithCustomName("[distrofile] fetch "+p.Name+" "+p.Version+" again, to see what the mirror answers")))
 	switch m := reStatus.FindStringSubmatch(fmt.Sprint(probe)); {
 	case m != nil:
-		if src, ok := b.lockSource(p.SHA256); ok && d.snapshot != "" && b.fromSnapshot[p.SHA256] == "" {
-			if u, ok := debresolve.SnapshotURL(d.snapshot, src.URL, src.Date, b.lockPath(p.SHA256)); ok {
+		lp, src, locked := b.lockRecord(p.SHA256)
+		b.mu.Lock()
+		retried := b.fromSnapshot[p.SHA256] != ""
+		b.mu.Unlock()
+		if locked && d.snapshot != "" && !retried {
+			if u, ok := debresolve.SnapshotURL(d.snapshot, src.URL, src.Date, lp.Path); ok {
 				b.mu.Lock()
 				if b.fromSnapshot == nil {
 					b.fromSnapshot = map[string]string{}
@@ -92,12 +97,12 @@ func (b *builder) explainFetch(ctx context.Context, err error) error {
 		}
 		hint := fmt.Sprintf("configure a snapshot mirror (MIRROR --snapshot=<url> or --build-arg %s), or update the lock (`distrofile lock --update %s`, or `docker buildx build --target=%s -o . .`)",
 			plan.ArgSnapshotMirror, p.Name, plan.LockTarget)
-		if b.fromSnapshot[p.SHA256] != "" {
+		if retried {
 			hint = fmt.Sprintf("the snapshot archive does not have it either; update the lock (`distrofile lock --update %s`)", p.Name)
 		}
-		if date := b.lockDate(p.SHA256); date != "" {
+		if locked {
 			return distrofile.ErrAt(d.ranges, "%s answers HTTP %s: the mirror no longer has the version %s pins (its sources date from %s; Debian's mirrors keep only the current version of a package); %s",
-				what, m[1], debresolve.LockFileName, date, hint)
+				what, m[1], debresolve.LockFileName, src.Date, hint)
 		}
 		return distrofile.ErrAt(d.ranges, "%s answers HTTP %s, though the mirror's index lists it: the mirror is inconsistent or changing; try again, or another MIRROR", what, m[1])
 	case probe == nil:
@@ -108,48 +113,26 @@ func (b *builder) explainFetch(ctx context.Context, err error) error {
 	}
 }
 
-// lockDate is the date of the InRelease that the lock's record of the
-// package with sha256 sum was resolved against, "" without a lock.
-func (b *builder) lockDate(sum string) string {
-	src, _ := b.lockSource(sum)
-	return src.Date
-}
-
-// lockPath is the archive path the lock pins the package with sha256 sum
-// at, "" without a lock.
-func (b *builder) lockPath(sum string) string {
-	lp, _ := b.lockPackage(sum)
-	return lp.Path
-}
-
-// lockSource is the source the lock's record of the package with sha256
-// sum came from.
-func (b *builder) lockSource(sum string) (debresolve.LockSource, bool) {
-	lp, ls := b.lockPackage(sum)
-	if ls == nil || lp.Source < 0 || lp.Source >= len(ls.Sources) {
-		return debresolve.LockSource{}, false
-	}
-	return ls.Sources[lp.Source], true
-}
-
-// lockPackage finds the lock's record of the package with sha256 sum.
-func (b *builder) lockPackage(sum string) (debresolve.LockPackage, *debresolve.LockStage) {
+// lockRecord finds the lock's record of the package with sha256 sum and
+// the source it was resolved from; false without a lock or a record.
+func (b *builder) lockRecord(sum string) (debresolve.LockPackage, debresolve.LockSource, bool) {
 	if b.lock == nil {
-		return debresolve.LockPackage{}, nil
+		return debresolve.LockPackage{}, debresolve.LockSource{}, false
 	}
 	for _, ls := range b.lock.Stages {
 		for _, la := range ls.Archs {
-			for _, lp := range la.Packages {
-				if lp.SHA256 == sum {
-					return lp, ls
-				}
+			pkgs := la.Packages
+			if la.Locale != nil {
+				pkgs = append(slices.Clone(pkgs), *la.Locale)
 			}
-			if lp := la.Locale; lp != nil && lp.SHA256 == sum {
-				return *lp, ls
+			for _, lp := range pkgs {
+				if lp.SHA256 == sum && lp.Source >= 0 && lp.Source < len(ls.Sources) {
+					return lp, ls.Sources[lp.Source], true
+				}
 			}
 		}
 	}
-	return debresolve.LockPackage{}, nil
+	return debresolve.LockPackage{}, debresolve.LockSource{}, false
 }
 
 // evaluate solves st now (not lazily) and returns the solve's error.
