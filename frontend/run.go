@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func (b *builder) run(ctx context.Context, root llb.State, st *distrofile.Stage,
 		}
 		opts = append(opts, o)
 	}
-	if b.bc.IsNoCache(st.Name) {
+	if b.bc.IsNoCache(st.Name) || b.bc.IsNoCache(b.ownerOf(c).Name) {
 		opts = append(opts, llb.IgnoreCache)
 	}
 	return root.Run(opts...).Root(), nil
@@ -229,4 +230,16 @@ func (b *builder) runMount(ctx context.Context, m *bkins.Mount, cwd string, p oc
 		return llb.AddSSHSocket(opts...), nil
 	}
 	return nil, fmt.Errorf("unsupported mount type %q", m.Type)
+}
+
+// ownerOf is the stage whose line c is: a stage FROM another runs that
+// stage's RUN lines again in its own graph, and --no-cache-filter naming
+// the base stage must reach them there too.
+func (b *builder) ownerOf(c distrofile.Command) *distrofile.Stage {
+	for _, st := range b.df.Stages {
+		if slices.Contains(st.Commands, c) {
+			return st
+		}
+	}
+	return &distrofile.Stage{}
 }
