@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/distrofile/distrofile/debsuite"
@@ -52,7 +53,7 @@ func (b *builder) buildImageStage(ctx context.Context, st *distrofile.Stage, s *
 	if root, err = b.runFiles(ctx, root, st, s, files, rb, p, opt); err != nil {
 		return llb.State{}, nil, err
 	}
-	return root, imageOnBase(*base, s.Config, p, b), nil
+	return root, imageOnBase(*base, s.Config, p, b.epoch), nil
 }
 
 // installOnImage returns the image root with the stage's packages that the
@@ -110,13 +111,13 @@ func (b *builder) installOnImage(ctx context.Context, st *distrofile.Stage, s *d
 // imageOnBase returns the config of an image stage: base's, with what the
 // stage sets (ENV added or replaced, ENTRYPOINT resetting an inherited
 // CMD, as in a Dockerfile).
-func imageOnBase(base dockerspec.DockerOCIImage, c imagespec.Config, p ocispecs.Platform, b *builder) *dockerspec.DockerOCIImage {
+func imageOnBase(base dockerspec.DockerOCIImage, c imagespec.Config, p ocispecs.Platform, epoch time.Time) *dockerspec.DockerOCIImage {
 	img := base
 	img.Platform = p
 	if img.OS == "" {
 		img.OS = "linux"
 	}
-	created := b.epoch.UTC()
+	created := epoch.UTC()
 	img.Created = &created
 	cfg := &img.Config
 	cfg.Env = slices.Clone(cfg.Env)
@@ -140,33 +141,28 @@ func imageOnBase(base dockerspec.DockerOCIImage, c imagespec.Config, p ocispecs.
 	if c.StopSignal != "" {
 		cfg.StopSignal = c.StopSignal
 	}
-	if len(c.Labels) > 0 {
-		cfg.Labels = maps.Clone(cfg.Labels)
-		if cfg.Labels == nil {
-			cfg.Labels = map[string]string{}
-		}
-		maps.Copy(cfg.Labels, c.Labels)
-	}
-	if len(c.ExposedPorts) > 0 {
-		cfg.ExposedPorts = maps.Clone(cfg.ExposedPorts)
-		if cfg.ExposedPorts == nil {
-			cfg.ExposedPorts = map[string]struct{}{}
-		}
-		for _, port := range c.ExposedPorts {
-			cfg.ExposedPorts[port] = struct{}{}
-		}
-	}
-	if len(c.Volumes) > 0 {
-		cfg.Volumes = maps.Clone(cfg.Volumes)
-		if cfg.Volumes == nil {
-			cfg.Volumes = map[string]struct{}{}
-		}
-		for _, v := range c.Volumes {
-			cfg.Volumes[v] = struct{}{}
-		}
-	}
-	if c.Healthcheck != nil {
-		cfg.Healthcheck = llbgen.HealthcheckConfig(c.Healthcheck)
+	// The stage's own LABEL, EXPOSE, VOLUME and HEALTHCHECK, in the
+	// image config's form, added to the base's.
+	own := llbgen.Image(llbgen.Plan{Config: c}).Config
+	cfg.Labels = union(cfg.Labels, own.Labels)
+	cfg.ExposedPorts = union(cfg.ExposedPorts, own.ExposedPorts)
+	cfg.Volumes = union(cfg.Volumes, own.Volumes)
+	if own.Healthcheck != nil {
+		cfg.Healthcheck = own.Healthcheck
 	}
 	return &img
+}
+
+// union returns a copy of base with add's entries, base itself when add
+// is empty.
+func union[V any](base, add map[string]V) map[string]V {
+	if len(add) == 0 {
+		return base
+	}
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]V{}
+	}
+	maps.Copy(out, add)
+	return out
 }
