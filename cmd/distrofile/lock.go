@@ -114,20 +114,13 @@ func contextReader(dir string) func(ctx context.Context, p string) ([]byte, erro
 
 // lockCmd writes (or with --check, verifies) Distrofile.lock.
 func lockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("distrofile lock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d distrofileFlags
-	d.register(fs)
+	fs, d := newCommand("distrofile lock", stderr, "usage: distrofile lock [-f Distrofile] [--arch amd64,arm64] [--build-arg K=V]... [--check] [-o FILE]\n"+
+		"       distrofile lock --update [--security-only] [--markdown] [flags] [PACKAGE...]\n\nflags:\n")
 	out := fs.String("o", "", "where to write the lock (default Distrofile.lock beside the Distrofile; - for stdout)")
 	check := fs.Bool("check", false, "do not write: exit non-zero, saying what changed, unless the existing lock matches the Distrofile")
 	update := fs.Bool("update", false, "update the existing lock (all packages, --security-only ones, or the PACKAGEs named) and print what changed, with the CVE, DSA and DLA ids of the Debian changelogs")
 	securityOnly := fs.Bool("security-only", false, "with --update: update only the packages the security archive has a newer version of")
 	markdown := fs.Bool("markdown", false, "with --update: print the table of changes in Markdown, for a pull request")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: distrofile lock [-f Distrofile] [--arch amd64,arm64] [--build-arg K=V]... [--check] [-o FILE]\n"+
-			"       distrofile lock --update [--security-only] [--markdown] [flags] [PACKAGE...]\n\nflags:\n")
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -217,15 +210,8 @@ func lockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 
 // whyCmd prints the dependency paths from the stage's roots to a package.
 func whyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("distrofile why", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d distrofileFlags
-	d.register(fs)
+	fs, d := newCommand("distrofile why", stderr, "usage: distrofile why [-f Distrofile] [--stage NAME] [--arch ARCH] PKG\n\nPrints why PKG is in the image: one dependency path from each INSTALL root that pulls it in.\nUses Distrofile.lock when it matches the Distrofile, else resolves.\n\nflags:\n")
 	stage := fs.String("stage", "", "the stage (AS name or index; default the last stage that installs packages)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: distrofile why [-f Distrofile] [--stage NAME] [--arch ARCH] PKG\n\nPrints why PKG is in the image: one dependency path from each INSTALL root that pulls it in.\nUses Distrofile.lock when it matches the Distrofile, else resolves.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -312,18 +298,11 @@ func keepFor(ctx context.Context, df *distrofile.Distrofile, opt plan.LockOption
 // outdatedCmd lists the locked packages the archive has newer versions
 // of: exit status 1 when it lists any, 0 when none, 2 on error.
 func outdatedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := flag.NewFlagSet("distrofile outdated", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d distrofileFlags
-	d.register(fs)
+	fs, d := newCommand("distrofile outdated", stderr, "usage: distrofile outdated [-f Distrofile] [--security-only] [--json] [flags]\n\n"+
+		"Compares Distrofile.lock with the archive's current indexes (signatures checked) and lists each locked\n"+
+		"package with a newer candidate. Exit status: 1 when it lists any, 0 when none, 2 on error.\n\nflags:\n")
 	securityOnly := fs.Bool("security-only", false, "list only the packages the security archive has a newer version of")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: distrofile outdated [-f Distrofile] [--security-only] [--json] [flags]\n\n"+
-			"Compares Distrofile.lock with the archive's current indexes (signatures checked) and lists each locked\n"+
-			"package with a newer candidate. Exit status: 1 when it lists any, 0 when none, 2 on error.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "distrofile: %v\n", err)
 		return 2
@@ -374,17 +353,10 @@ func outdatedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 // diffCmd prints the table of changes between two locks, files or git
 // revisions of the lock beside the Distrofile.
 func diffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("distrofile diff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d distrofileFlags
-	d.register(fs)
+	fs, d := newCommand("distrofile diff", stderr, "usage: distrofile diff [--markdown] [flags] OLD NEW\n\n"+
+		"OLD and NEW are lock files, or git revisions (HEAD~1, main) of the Distrofile.lock beside -f.\n"+
+		"The CVE, DSA and DLA ids come from the new versions' Debian changelogs, fetched as NEW pins them.\n\nflags:\n")
 	markdown := fs.Bool("markdown", false, "print the table in Markdown, for a pull request")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: distrofile diff [--markdown] [flags] OLD NEW\n\n"+
-			"OLD and NEW are lock files, or git revisions (HEAD~1, main) of the Distrofile.lock beside -f.\n"+
-			"The CVE, DSA and DLA ids come from the new versions' Debian changelogs, fetched as NEW pins them.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -431,4 +403,19 @@ func readLockArg(lockPath, arg string) (*debresolve.Lock, error) {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
 	return l, nil
+}
+
+// newCommand is the flag set of a subcommand that reads a Distrofile: the
+// shared flags (distrofileFlags) registered, and -h printing usage, then
+// the flags.
+func newCommand(name string, stderr io.Writer, usage string) (*flag.FlagSet, *distrofileFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	d := &distrofileFlags{}
+	d.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs, d
 }
