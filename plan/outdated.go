@@ -148,11 +148,3 @@ func SecurityKeep(prev *debresolve.Lock, rows []Outdated) KeepFunc {
 	}
 	return KeepAllBut(prev, func(stage, arch, pkg string) bool { return sec[stage+"/"+arch+"/"+pkg] })
 }
-
-// withPrefer returns a copy of p whose resolutions keep the versions of
-// prefer where they still do (KeepFunc).
-func (p *Plan) withPrefer(prefer map[string]string) *Plan {
-	c := *p
-	c.prefer = prefer
-	return &c
-}

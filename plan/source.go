@@ -70,6 +70,14 @@ func (p *Plan) WithInstalled(installed []debresolve.InstalledPackage) *Plan {
 	return &c
 }
 
+// withPrefer returns a copy of p whose resolutions keep the versions of
+// prefer where they still do (KeepFunc).
+func (p *Plan) withPrefer(prefer map[string]string) *Plan {
+	c := *p
+	c.prefer = prefer
+	return &c
+}
+
 // New computes a stage's sources from the Distrofile, the build args
 // (mirrors) and the keyrings read from the build context.
 func New(ctx context.Context, s *distrofile.StageSpec, args map[string]string, read contextReader) (*Plan, error) {
