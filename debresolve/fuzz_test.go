@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distrofile/distrofile/internal/debrel"
+
 	"github.com/distrofile/distrofile/debresolve/archivetest"
 )
 
@@ -119,7 +121,7 @@ func FuzzParseRelease(f *testing.F) {
 }
 
 // FuzzRelations feeds relationship fields (Depends, Pre-Depends, Conflicts,
-// Breaks, Provides) to the resolver's parsers: parseRelationField with its
+// Breaks, Provides) to the resolver's parsers: debrel.Parse with its
 // legacy-operator rewrite, parseProvides, and ParseRoot for INSTALL specs.
 // None may panic, and a parsed relation must be usable by the resolver.
 func FuzzRelations(f *testing.F) {
@@ -137,11 +139,11 @@ func FuzzRelations(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		norm := normalizeLegacyOperators(s)
+		norm := debrel.NormalizeLegacyOperators(s)
 		if !strings.ContainsAny(s, "<>") && norm != s {
 			t.Fatalf("rewrote %q without operators to %q", s, norm)
 		}
-		d, err := parseRelationField(s)
+		d, err := debrel.Parse(s)
 		if err == nil {
 			for _, rel := range d.Relations {
 				_ = relString(rel.Possibilities)

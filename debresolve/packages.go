@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/distrofile/distrofile/internal/deb822"
+	"github.com/distrofile/distrofile/internal/debrel"
 	"pault.ag/go/debian/dependency"
 	"pault.ag/go/debian/version"
 )
@@ -97,7 +98,7 @@ func (p *Package) ParseRelations() error {
 			{"Conflicts", p.rawConflicts, &p.Conflicts},
 			{"Breaks", p.rawBreaks, &p.Breaks},
 		} {
-			d, err := parseRelationField(f.raw)
+			d, err := debrel.Parse(f.raw)
 			if err != nil {
 				p.lazyErr = fmt.Errorf("package %s %s: %s: %v", p.Name, p.Version, f.name, err)
 				return
@@ -106,52 +107,6 @@ func (p *Package) ParseRelations() error {
 		}
 	})
 	return p.lazyErr
-}
-
-// parseRelationField parses a relationship field, accepting the obsolete
-// "<" and ">" operators (meaning "<=" and ">=") that dependency.Parse rejects.
-func parseRelationField(s string) (dependency.Dependency, error) {
-	if strings.TrimSpace(s) == "" {
-		return dependency.Dependency{}, nil
-	}
-	d, err := dependency.Parse(normalizeLegacyOperators(s))
-	if err != nil {
-		return dependency.Dependency{}, err
-	}
-	return *d, nil
-}
-
-// normalizeLegacyOperators rewrites a lone "<" or ">" inside a version
-// restriction to "<=" / ">=".
-func normalizeLegacyOperators(s string) string {
-	if !strings.ContainsAny(s, "<>") {
-		return s
-	}
-	var b strings.Builder
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		b.WriteByte(c)
-		switch c {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '<', '>':
-			if depth <= 0 {
-				continue
-			}
-			prevSame := i > 0 && s[i-1] == c
-			next := byte(0)
-			if i+1 < len(s) {
-				next = s[i+1]
-			}
-			if !prevSame && next != c && next != '=' {
-				b.WriteByte('=')
-			}
-		}
-	}
-	return b.String()
 }
 
 // parseProvides parses a Provides field: "a, b (= 1.0), c:any".
