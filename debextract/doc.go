@@ -75,13 +75,19 @@
 //
 // # Several packages in one layer
 //
-// A Layer extracts several packages in order into one output directory
-// with dpkg's semantics: a later package's non-directory replaces an
-// earlier package's non-directory, a directory replaces a non-directory,
-// and a directory is never replaced by a non-directory (ErrConflict,
-// naming both packages). Directory metadata is applied once, by
-// Layer.Close, after the last package: a directory listed by several
-// packages gets the last one's. Extract is a Layer of one package.
+// A Layer extracts several packages in order into one output directory,
+// with dpkg's rules for a path that two of them ship (package owners): a
+// directory is shared; a non-directory of one package over another's is
+// an error wrapping ErrConflict that names both packages and the path,
+// unless one Replaces the other, whose entry then stays or goes in
+// whatever their order (Result.Replaced counts the entries of a package
+// left to the one that replaces it); a non-directory over another's
+// directory, and a directory over another's non-directory, are errors.
+// Layer.Lists returns what each package has in the layer once the rules
+// have applied, for owners.Check across layers. Directory metadata is
+// applied once, by Layer.Close, after the last package: a directory listed
+// by several packages gets the last one's. Extract is a Layer of one
+// package.
 //
 // # Safety
 //

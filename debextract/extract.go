@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debextract/cacerts"
+	"github.com/distrofile/distrofile/debextract/owners"
 	"github.com/distrofile/distrofile/internal/deb822"
 	"github.com/distrofile/distrofile/usrmerge"
 )
@@ -143,6 +144,9 @@ type Result struct {
 	// type, and DroppedBytes the size of the regular files among them.
 	Dropped      int
 	DroppedBytes int64
+	// Replaced counts the entries not written because a package extracted
+	// earlier into the same layer Replaces this one (package owners).
+	Replaced int
 }
 
 // String returns a one-line summary such as
@@ -153,6 +157,9 @@ func (r *Result) String() string {
 		r.Package, r.Version, r.Architecture, r.Files, r.Dirs, r.Symlinks+r.Hardlinks)
 	if len(r.Skipped) > 0 {
 		s += fmt.Sprintf(", %d skipped", len(r.Skipped))
+	}
+	if r.Replaced > 0 {
+		s += fmt.Sprintf(", %d left to a package that Replaces it", r.Replaced)
 	}
 	if r.Dropped > 0 {
 		s += fmt.Sprintf(", %d dropped (%d bytes)", r.Dropped, r.DroppedBytes)
@@ -236,9 +243,10 @@ func Extract(r io.Reader, outDir string, opt Options) (*Result, error) {
 // are written, so that later packages do not disturb it: Close must be
 // called, also after an error.
 type Layer struct {
-	opt  Options
-	drop *Dropper
-	t    *tree
+	opt   Options
+	drop  *Dropper
+	t     *tree
+	order []string // the packages extracted, in order
 }
 
 // NewLayer opens outDir, which must exist and should be empty, for
@@ -277,7 +285,19 @@ func (l *Layer) Extract(r io.Reader) (*Result, error) {
 	if err := x.run(bufio.NewReaderSize(r, 1<<20)); err != nil {
 		return nil, err
 	}
+	l.order = append(l.order, x.res.Package)
 	return x.res, nil
+}
+
+// Lists returns what each package extracted so far has in the layer, in
+// extraction order: the paths whose entry is the package's after package
+// owners' rules, for owners.Check across layers. Dropped entries are not
+// in the layer, nor in the lists.
+func (l *Layer) Lists() []owners.List {
+	if l.t == nil {
+		return nil
+	}
+	return l.t.lists(l.order)
 }
 
 // Close applies the metadata of the directories written by all packages,
@@ -386,6 +406,11 @@ func (x *extractor) run(br *bufio.Reader) error {
 	}
 	x.t.implicitMTime = x.controlMTime
 	x.t.pkg = x.res.Package
+	pkg, err := owners.FromControl(x.res.Control)
+	if err != nil {
+		return &Error{Member: "control.tar", Entry: "./control", Err: fmt.Errorf("%w: %w", ErrFormat, err)}
+	}
+	x.t.pkgs[pkg.Name] = pkg
 	err = x.readData(name, m)
 	if cerr := x.unstage(); err == nil && cerr != nil {
 		err = &Error{Member: name, Err: cerr}
@@ -691,6 +716,7 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		}
 		return fmt.Errorf("%w: non-directory entry for the root", ErrConflict)
 	}
+	orig := p
 	if x.opt.UsrMerge {
 		var drop bool
 		if p, drop = usrMerge(p, isDir); drop {
@@ -715,6 +741,23 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		return nil
 	}
 	if err := x.caGuard("/"+p, h.Typeflag); err != nil {
+		return err
+	}
+	kind := owners.File
+	switch h.Typeflag {
+	case tar.TypeDir:
+		kind = owners.Dir
+	case tar.TypeSymlink:
+		kind = owners.Symlink
+	}
+	shipped := ""
+	if x.opt.UsrMerge && p != orig {
+		shipped = "/" + orig
+	}
+	if skip, err := x.t.claim(p, kind, shipped); err != nil || skip {
+		if skip {
+			x.res.Replaced++
+		}
 		return err
 	}
 	switch h.Typeflag {

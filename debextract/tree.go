@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/distrofile/distrofile/debextract/owners"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,6 +55,18 @@ type tree struct {
 	pkg           string            // the package being extracted, for errors
 	owner         map[string]string // the package that created each directory
 	buf           []byte
+
+	// pkgs are the packages extracted so far, by name, and entries says
+	// whose entry each path written is (package owners' rules).
+	pkgs    map[string]owners.Package
+	entries map[string]owned // non-directories
+	pkgDirs map[string]map[string]bool
+}
+
+// owned is a package's entry at a path.
+type owned struct {
+	pkg   string
+	entry owners.Entry
 }
 
 func openTree(dir string) (*tree, error) {
@@ -74,6 +88,9 @@ func openTree(dir string) (*tree, error) {
 		regular:  map[string]bool{},
 		owner:    map[string]string{},
 		buf:      make([]byte, 1<<20),
+		pkgs:     map[string]owners.Package{},
+		entries:  map[string]owned{},
+		pkgDirs:  map[string]map[string]bool{},
 	}, nil
 }
 
@@ -219,9 +236,9 @@ func (t *tree) openDir(parent int, comps []string, create bool) (fd int, made bo
 	if err == unix.ELOOP || err == unix.ENOTDIR {
 		var st unix.Stat_t
 		if unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			return -1, false, fmt.Errorf("%w: parent %s is a symbolic link", ErrUnsafe, p)
+			return -1, false, t.notDir(p, fmt.Errorf("%w: parent %s is a symbolic link", ErrUnsafe, p))
 		}
-		return -1, false, fmt.Errorf("%w: parent %s is not a directory", ErrConflict, p)
+		return -1, false, t.notDir(p, fmt.Errorf("%w: parent %s is not a directory", ErrConflict, p))
 	}
 	return -1, false, fmt.Errorf("open %s: %w", p, err)
 }
@@ -243,9 +260,6 @@ func (t *tree) clear(pfd int, base, p string, dir bool) (bool, error) {
 		if dir {
 			return true, nil
 		}
-		if o := t.owner[p]; o != "" && o != t.pkg {
-			return false, fmt.Errorf("%w: package %s would replace directory %s of package %s with a non-directory", ErrConflict, t.pkg, p, o)
-		}
 		return false, fmt.Errorf("%w: would replace directory %s with a non-directory", ErrConflict, p)
 	}
 	if err := unix.Unlinkat(pfd, base, 0); err != nil {
@@ -253,6 +267,79 @@ func (t *tree) clear(pfd int, base, p string, dir bool) (bool, error) {
 	}
 	delete(t.regular, p)
 	return false, nil
+}
+
+// claim applies package owners' rules to the current package's entry of
+// kind k at p (shipped at shipped, when merged /usr moved it), against
+// what another package of the layer has there: skip is set when that one
+// stays (it Replaces this package); a conflict is an error wrapping
+// ErrConflict. A directory another package made by having entries in it
+// counts as its directory.
+func (t *tree) claim(p string, k owners.Kind, shipped string) (skip bool, err error) {
+	cur := owned{t.pkg, owners.Entry{Path: "/" + p, Kind: k, Shipped: shipped}}
+	prev, ok := t.entries[p]
+	if !ok && k != owners.Dir {
+		if o, made := t.owner[p]; made {
+			prev, ok = owned{o, owners.Entry{Path: "/" + p, Kind: owners.Dir}}, true
+		}
+	}
+	if ok && prev.pkg != t.pkg {
+		in, err := owners.Resolve("/"+p, t.ownerOf(prev), t.ownerOf(cur))
+		if err != nil {
+			return false, fmt.Errorf("%w: %w", ErrConflict, err)
+		}
+		if !in {
+			return true, nil
+		}
+	}
+	if k == owners.Dir {
+		if t.pkgDirs[t.pkg] == nil {
+			t.pkgDirs[t.pkg] = map[string]bool{}
+		}
+		t.pkgDirs[t.pkg][p] = true
+	} else {
+		t.entries[p] = cur
+	}
+	return false, nil
+}
+
+func (t *tree) ownerOf(o owned) owners.Owner {
+	pkg, ok := t.pkgs[o.pkg]
+	if !ok {
+		pkg.Name = o.pkg
+	}
+	return owners.Owner{Package: pkg, Entry: o.entry}
+}
+
+// notDir is the error for a parent p that is not a directory: a conflict
+// naming both packages when another package's entry is there.
+func (t *tree) notDir(p string, cause error) error {
+	if prev, ok := t.entries[p]; ok && prev.pkg != t.pkg && prev.entry.Kind != owners.Dir {
+		return fmt.Errorf("%w: %w", ErrConflict, &owners.ConflictError{Path: "/" + p, Have: t.ownerOf(prev),
+			New: t.ownerOf(owned{t.pkg, owners.Entry{Path: "/" + p, Kind: owners.Dir}})})
+	}
+	return cause
+}
+
+// lists returns what each package has in the layer, in the order the
+// packages were extracted, each sorted by path.
+func (t *tree) lists(order []string) []owners.List {
+	by := map[string][]owners.Entry{}
+	for _, o := range t.entries {
+		by[o.pkg] = append(by[o.pkg], o.entry)
+	}
+	for pkg, dirs := range t.pkgDirs {
+		for d := range dirs {
+			by[pkg] = append(by[pkg], owners.Entry{Path: "/" + d, Kind: owners.Dir})
+		}
+	}
+	out := make([]owners.List, 0, len(order))
+	for _, name := range order {
+		es := by[name]
+		slices.SortFunc(es, func(a, b owners.Entry) int { return strings.Compare(a.Path, b.Path) })
+		out = append(out, owners.List{Package: name, Version: t.pkgs[name].Version, Entries: es})
+	}
+	return out
 }
 
 func setTimes(pfd int, base, p string, mtime time.Time) error {
