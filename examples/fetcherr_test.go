@@ -180,3 +180,60 @@ func TestE2EExtractionRefused(t *testing.T) {
 	}
 	t.Logf("buildx's last line: %s", last)
 }
+
+// TestE2EPackageConflicts: two packages that ship the same path get
+// dpkg's rules whatever the layering (package owners): without Replaces
+// the build fails naming both packages and the path, on the INSTALL line,
+// with a layer per package and with both in one layer
+// (DISTROFILE_MAX_LAYERS=1); with Replaces the replacing package's file is
+// the image's either way, also when its layer is below the other's.
+func TestE2EPackageConflicts(t *testing.T) {
+	e := e2eEnv(t)
+	now, key, stamp := testArchiveKey(t)
+	for _, tt := range []struct {
+		name     string
+		replaces string // tool-a's Replaces
+		want     string // usr/bin/tool's content, or
+		wantErr  string // buildx's last line
+	}{
+		{name: "no Replaces", wantErr: "are the same path /usr/bin/tool, and neither package Replaces the other"},
+		{name: "tool-a Replaces tool-b", replaces: "Replaces: tool-b", want: "a" + stamp},
+	} {
+		r := &updateRepo{a: archivetest.New(), key: key, now: now}
+		fields := []string{}
+		if tt.replaces != "" {
+			fields = append(fields, tt.replaces)
+		}
+		r.set(t, map[string][]repoDeb{"stable": {
+			{name: "app", version: "1", fields: []string{"Depends: tool-a, tool-b"}, entries: []debtest.Entry{debtest.File("./usr/bin/app", 0o755, stamp)}},
+			{name: "tool-a", version: "1", fields: fields, entries: []debtest.Entry{debtest.File("./usr/bin/tool", 0o755, "a"+stamp)}},
+			{name: "tool-b", version: "2", entries: []debtest.Entry{debtest.File("./usr/bin/tool", 0o755, "b"+stamp)}},
+		}})
+		srv := httptest.NewServer(r.a.Handler())
+		dir := withUpdateRepo(t, e, srv.URL, key)
+		for _, layers := range []string{"", "1"} {
+			args := []string{"-f", "Distrofile"}
+			if layers != "" {
+				args = append(args, "--build-arg", "DISTROFILE_MAX_LAYERS="+layers)
+			}
+			out := t.TempDir()
+			log, err := buildx(t, dir, append(args, "--output=type=local,dest="+out, ".")...)
+			lines := strings.Split(strings.TrimSpace(log), "\n")
+			last := lines[len(lines)-1]
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(last, tt.wantErr) || !strings.Contains(last, "package tool-a 1") || !strings.Contains(last, "package tool-b 2") || !strings.Contains(log, ">>> INSTALL app") {
+					t.Fatalf("%s, max layers %q: %v\nlast line: %s\n%s", tt.name, layers, err, last, log)
+				}
+				t.Logf("%s, max layers %q: buildx's last line: %s", tt.name, layers, last)
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s, max layers %q: %v\n%s", tt.name, layers, err, log)
+			}
+			if got, err := os.ReadFile(filepath.Join(out, "usr/bin/tool")); err != nil || string(got) != tt.want {
+				t.Errorf("%s, max layers %q: usr/bin/tool is %q, %v; want %q", tt.name, layers, got, err, tt.want)
+			}
+		}
+		srv.Close()
+	}
+}

@@ -32,7 +32,12 @@ func (r *updateRepo) set(t *testing.T, suites map[string][]repoDeb) {
 	for _, dist := range []string{"stable", "stable-security"} {
 		var stanzas []string
 		for _, p := range suites[dist] {
-			deb := debtest.Deb{Control: debtest.Control(p.name, p.version, "amd64"), Entries: debtest.WithParents(p.entries)}
+			// The .deb's control file has the index's fields too, as a real one does.
+			ctl := debtest.Control(p.name, p.version, "amd64")
+			for _, f := range p.fields {
+				ctl += f + "\n"
+			}
+			deb := debtest.Deb{Control: ctl, Entries: debtest.WithParents(p.entries)}
 			data := deb.MustBytes()
 			path := fmt.Sprintf("pool/main/%c/%s/%s_%s_amd64.deb", p.name[0], p.name, p.name, strings.ReplaceAll(p.version, ":", "%3a"))
 			sum := sha256.Sum256(data)

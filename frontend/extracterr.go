@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -20,12 +21,15 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-// explainExtract turns a failed extraction step, which BuildKit reports as
-// `process "/extract …" did not complete successfully`, into the
-// helper's reason with the packages named, located on the INSTALL lines
-// that pulled them in: it finds the step in def by the error's vertex,
-// and runs it again in the helper's diagnose mode (llbgen.Diagnose). It
-// returns nil when err is not a failed extraction of this build.
+// explainExtract turns a failed helper step, which BuildKit reports as
+// `process "/extract …" did not complete successfully`, into the helper's
+// reason with the packages named, located on the INSTALL lines that
+// pulled them in: it finds the step in def by the error's vertex, and
+// runs it again in the helper's diagnose mode (llbgen.DiagnoseOp). The
+// steps are the extractions (a refused entry, or a conflict between
+// packages of one layer) and the effects step (a conflict between
+// packages of different layers). It returns nil when err is not such a
+// failure of this build.
 func (b *builder) explainExtract(ctx context.Context, def *llb.Definition, err error) error {
 	var ve *solvererrdefs.VertexError
 	var ee *gatewaypb.ExitError
@@ -41,49 +45,51 @@ func (b *builder) explainExtract(ctx context.Context, def *llb.Definition, err e
 	}
 	op := ops[ve.Digest]
 	exec := op.GetExec()
-	if exec == nil || len(exec.Meta.Args) == 0 || exec.Meta.Args[0] != "/extract" {
+	if exec == nil || len(exec.Meta.Args) == 0 {
 		return nil
 	}
 	parsed, perr := helperargs.Parse(exec.Meta.Args[1:])
-	cmd, ok := parsed.(helperargs.Extract)
-	if perr != nil || !ok {
+	if perr != nil {
+		return nil
+	}
+	var debPaths []string
+	what := "extraction refused"
+	switch c := parsed.(type) {
+	case helperargs.Extract:
+		for _, l := range c.Layers {
+			debPaths = append(debPaths, l.Debs...)
+		}
+	case helperargs.Effects:
+		debPaths, what = c.Debs, "" // "packages conflict: …", "effects: …"
+	default:
 		return nil
 	}
 	// Which package each IN.deb is: its mount's input is the fetch.
-	debs := map[string]llbgen.Package{}
-	names := map[string]string{}
-	var ranges []parser.Range
+	debs := map[string]pinnedDeb{}
 	for _, m := range exec.Mounts {
-		if m.Input < 0 || int(m.Input) >= len(op.Inputs) || !strings.HasPrefix(m.Dest, "/in") {
+		if m.Input < 0 || int(m.Input) >= len(op.Inputs) {
 			continue
 		}
 		src := ops[op.Inputs[m.Input].Digest].GetSource()
 		if src == nil {
 			continue
 		}
-		d, ok := b.pinnedByURL(src.Identifier)
-		if !ok {
-			return nil
-		}
-		p := llbgen.Package{Package: d.pkg, FromSnapshot: b.fromSnapshot[d.pkg.SHA256] != ""}
-		for _, l := range cmd.Layers {
-			for _, deb := range l.Debs {
-				if path.Dir(deb) == m.Dest {
-					debs[deb] = p
-					names[deb] = fmt.Sprintf("package %s %s", d.pkg.Name, d.pkg.Version)
+		for _, deb := range debPaths {
+			if path.Dir(deb) == m.Dest {
+				if d, ok := b.pinnedByURL(src.Identifier); ok {
+					debs[deb] = d
 				}
 			}
 		}
-		ranges = append(ranges, d.ranges...)
 	}
 	if len(debs) == 0 {
 		return nil
 	}
-	st, derr := llbgen.Diagnose(cmd, debs, llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0]})
+	ddef, derr := llbgen.DiagnoseOp(def, digest.Digest(ve.Digest))
 	if derr != nil {
 		return nil
 	}
-	ref, derr := b.solveRef(ctx, st)
+	ref, derr := b.solveDef(ctx, ddef)
 	if derr != nil {
 		return nil
 	}
@@ -92,24 +98,24 @@ func (b *builder) explainExtract(ctx context.Context, def *llb.Definition, err e
 		return nil
 	}
 	msg := string(why)
-	culprits := []parser.Range{}
-	paths := make([]string, 0, len(names))
-	for p := range names {
-		paths = append(paths, p)
-	}
-	slices.SortFunc(paths, func(a, b string) int { return len(b) - len(a) }) // /in/10 before /in/1
+	var ranges, culprits []parser.Range
+	paths := slices.SortedFunc(maps.Keys(debs), func(a, b string) int { return len(b) - len(a) }) // /in/10 before /in/1
 	for _, p := range paths {
-		if strings.Contains(msg, p) {
-			msg = strings.ReplaceAll(msg, p, names[p])
-			if d, ok := b.pinnedByURL(debs[p].URL); ok {
-				culprits = append(culprits, d.ranges...)
-			}
+		d := debs[p]
+		ranges = append(ranges, d.ranges...)
+		named := fmt.Sprintf("package %s %s", d.pkg.Name, d.pkg.Version)
+		if strings.Contains(msg, p) || strings.Contains(msg, named) {
+			msg = strings.ReplaceAll(msg, p, named)
+			culprits = append(culprits, d.ranges...)
 		}
 	}
 	if len(culprits) > 0 {
 		ranges = culprits
 	}
-	return distrofile.ErrAt(ranges, "extraction refused: %s", msg)
+	if what != "" {
+		msg = what + ": " + msg
+	}
+	return distrofile.ErrAt(ranges, "%s", msg)
 }
 
 // pinnedByURL finds the .deb of the build fetched from url.

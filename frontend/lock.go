@@ -216,6 +216,11 @@ func (b *builder) solveRef(ctx context.Context, st llb.State) (client.Reference,
 	if err != nil {
 		return nil, err
 	}
+	return b.solveDef(ctx, def)
+}
+
+// solveDef solves def and returns its single result.
+func (b *builder) solveDef(ctx context.Context, def *llb.Definition) (client.Reference, error) {
 	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
 	if err != nil {
 		return nil, err

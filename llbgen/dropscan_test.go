@@ -69,7 +69,7 @@ func TestUnitDrops(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			args := execArgs(t, sts[0])
+			args := execArgs(t, sts[0].Root)
 			if len(args) != 1 {
 				t.Fatalf("%d execs", len(args))
 			}
@@ -104,7 +104,7 @@ func TestScanDropsStep(t *testing.T) {
 	fa, _ := Fetch(a)
 	ex, _ := ExtractUnit([][]Package{{a}}, opt)
 	scanDef, _ := st.Marshal(context.Background())
-	exDef, _ := ex[0].Marshal(context.Background())
+	exDef, _ := ex[0].Root.Marshal(context.Background())
 	fDef, _ := fa.Marshal(context.Background())
 	has := func(def [][]byte) bool {
 		return slices.ContainsFunc(def, func(op []byte) bool { return bytes.Equal(op, fDef.Def[0]) })

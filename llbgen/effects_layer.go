@@ -29,7 +29,12 @@ const EffectsWarningsFile = "/var/lib/distrofile/effects-warnings.json"
 // left: alternatives, accounts, configuration files, links, run-time
 // directories, ld.so.cache, the Java trust store. It runs after the last
 // extraction; its layer goes on top of the others.
-func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt ExtractOptions) (llb.State, error) {
+//
+// First it checks, with package owners' rules, the paths that packages
+// in different layers share (each layer's extraction checked its own), and
+// puts the entry of a package that Replaces another in a higher layer on
+// top: the outcome is the same whatever the layering.
+func EffectsLayer(plan Plan, pkgLayers []Extracted, files llb.State, opt ExtractOptions) (llb.State, error) {
 	cmd := helperargs.Effects{Arch: plan.Arch, MaxMTime: plan.Epoch, Warnings: EffectsWarningsFile, DpkgStatusFile: plan.DpkgStatusFile,
 		KeepDirs: implicitDirs(plan.Files), Out: "/out"}
 	runOpts := []llb.RunOption{
@@ -40,10 +45,14 @@ func EffectsLayer(plan Plan, pkgLayers []llb.State, files llb.State, opt Extract
 	if opt.IgnoreCache {
 		runOpts = append(runOpts, llb.IgnoreCache)
 	}
-	for i, l := range append(append([]llb.State{}, pkgLayers...), files) {
+	for i, l := range append(slices.Clone(pkgLayers), Extracted{Root: files}) {
 		dir := "/root/" + strconv.Itoa(i)
 		cmd.Roots = append(cmd.Roots, dir)
-		runOpts = append(runOpts, llb.AddMount(dir, l, opt.inputMount()...))
+		runOpts = append(runOpts, llb.AddMount(dir, l.Root, opt.inputMount()...))
+		if l.lists != nil {
+			cmd.Lists = listsMount
+			runOpts = append(runOpts, llb.AddMount(path.Join(listsMount, strconv.Itoa(i)), *l.lists, append(opt.inputMount(), llb.SourcePath(l.listsDir))...))
+		}
 	}
 	for i, p := range plan.Packages {
 		mount, deb, err := opt.debInput(p, path.Join("/deb", strconv.Itoa(i)))

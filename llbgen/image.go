@@ -84,7 +84,7 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 		}
 	}
 	groups := GroupPackages(plan.Packages, opt.MaxLayers)
-	layers := make([]llb.State, len(groups), len(groups)+1)
+	layers := make([]Extracted, len(groups), len(groups)+1)
 	for _, u := range PlanUnits(groups) {
 		in := make([][]Package, len(u))
 		for i, g := range u {
@@ -108,13 +108,9 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 	if plan.CACertificates {
 		// update-ca-certificates reads the packages' certificates and the
 		// local ones a COPY may add under /usr/local/share/ca-certificates.
-		caRoot = layers
-		if opt.caOwners != nil {
-			caRoot = nil
-			for g, l := range groups {
-				if slices.ContainsFunc(l, func(p Package) bool { return slices.Contains(opt.caOwners, p.Name) }) {
-					caRoot = append(caRoot, layers[g])
-				}
+		for g, l := range groups {
+			if opt.caOwners == nil || slices.ContainsFunc(l, func(p Package) bool { return slices.Contains(opt.caOwners, p.Name) }) {
+				caRoot = append(caRoot, layers[g].Root)
 			}
 		}
 		if fa := copyActions(plan.Files, caCopy); fa != nil {
@@ -140,7 +136,7 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 		// so that a changed program or source file does not re-run it.
 		roots := layers
 		if plan.Base != nil {
-			roots = append([]llb.State{*plan.Base}, layers...)
+			roots = append([]Extracted{{Root: *plan.Base}}, layers...)
 		}
 		eff, err := EffectsLayer(plan, roots, withCopies(generated, plan.Files, systemCopy), opt)
 		if err != nil {
@@ -151,7 +147,11 @@ func Build(plan Plan, opt ExtractOptions) (llb.State, *dockerspec.DockerOCIImage
 			*plan.EffectsLayer = eff
 		}
 	}
-	all := append(layers, top...)
+	all := make([]llb.State, 0, len(layers)+len(top)+1)
+	for _, l := range layers {
+		all = append(all, l.Root)
+	}
+	all = append(all, top...)
 	if plan.Base != nil {
 		all = append([]llb.State{*plan.Base}, all...)
 	}

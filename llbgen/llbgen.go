@@ -21,6 +21,7 @@ package llbgen
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -200,17 +201,32 @@ func Extract(p Package, opt ExtractOptions) (llb.State, error) {
 	if err != nil {
 		return llb.State{}, err
 	}
-	return st[0], nil
+	return st[0].Root, nil
 }
 
+// Extracted is one layer of packages that an extraction wrote.
+type Extracted struct {
+	// Root is the layer.
+	Root llb.State
+	// lists, in listsDir, are what each package has in the layer
+	// (owners.List files), in an output of the step that is no layer of
+	// the image: EffectsLayer checks them across layers.
+	lists    *llb.State
+	listsDir string
+}
+
+// listsMount is where an extraction writes its layers' lists.
+const listsMount = "/lists"
+
 // ExtractUnit returns the layers that one extraction ExecOp writes: layer i
-// holds the extracted trees of layers[i], in order (a later package's file
-// replaces an earlier one's, as with dpkg), in an output mount of its own,
-// so each stays one image layer. The helper extracts the layers in
-// parallel. The ExecOp's cache key covers every package of the unit: see
-// PlanUnits for which layers share one.
-func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]llb.State, error) {
-	cmd := helperargs.Extract{DpkgStatus: !opt.NoDpkgStatus, UsrMerge: opt.UsrMerge, MaxMTime: opt.MaxMTime, Drop: opt.unitDrops(layers)}
+// holds the extracted trees of layers[i], in order (within a layer the
+// rules of package owners apply: a package's file replaces another's only
+// when it Replaces it), in an output mount of its own, so each stays one
+// image layer. The helper extracts the layers in parallel. The ExecOp's
+// cache key covers every package of the unit: see PlanUnits for which
+// layers share one.
+func ExtractUnit(layers [][]Package, opt ExtractOptions) ([]Extracted, error) {
+	cmd := helperargs.Extract{DpkgStatus: !opt.NoDpkgStatus, UsrMerge: opt.UsrMerge, MaxMTime: opt.MaxMTime, Drop: opt.unitDrops(layers), Lists: listsMount}
 	if opt.caOwners != nil {
 		own := []string{}
 		for _, l := range layers {
@@ -234,13 +250,13 @@ func LocaleLayer(p Package, opt ExtractOptions) (llb.State, error) {
 	if err != nil {
 		return llb.State{}, err
 	}
-	return st[0], nil
+	return st[0].Root, nil
 }
 
 // runExtract runs the helper's Extract cmd, with its layers filled in
 // from layers, as one ExecOp named name (by default "extract" and the
 // packages).
-func (opt ExtractOptions) runExtract(cmd helperargs.Extract, layers [][]Package, name string) ([]llb.State, error) {
+func (opt ExtractOptions) runExtract(cmd helperargs.Extract, layers [][]Package, name string) ([]Extracted, error) {
 	runOpts := []llb.RunOption{
 		llb.Network(pb.NetMode_NONE),
 		llb.Platform(opt.BuildPlatform),
@@ -289,9 +305,15 @@ func (opt ExtractOptions) runExtract(cmd helperargs.Extract, layers [][]Package,
 	}
 	runOpts = append(runOpts, helperArgs(cmd), llb.WithCustomName(name))
 	es := opt.Helper.Run(runOpts...)
-	states := make([]llb.State, len(outs))
+	states := make([]Extracted, len(outs))
 	for j, out := range outs {
-		states[j] = es.AddMount(out, llb.Scratch())
+		states[j].Root = es.AddMount(out, llb.Scratch())
+	}
+	if cmd.Lists != "" {
+		lists := es.AddMount(cmd.Lists, llb.Scratch())
+		for j := range states {
+			states[j].lists, states[j].listsDir = &lists, "/"+strconv.Itoa(j)
+		}
 	}
 	return states, nil
 }
@@ -484,41 +506,67 @@ func GroupPackages(pkgs []Package, max int) [][]Package {
 	return out
 }
 
-// DiagnosePath is where Diagnose's state holds the error of the
-// extraction it runs again.
+// DiagnosePath is where DiagnoseOp's state holds the error of the
+// helper's second run of a failed step.
 const DiagnosePath = "/error"
 
-// Diagnose runs a failed extraction again to learn why it failed: cmd is
-// the failed step's command line, read back with helperargs.Parse, and
-// debs maps each of its IN.deb paths to the package the step had mounted
-// there. The returned state holds DiagnosePath with the helper's error
-// (none when the extraction passes this time).
-func Diagnose(cmd helperargs.Extract, debs map[string]Package, opt ExtractOptions) (llb.State, error) {
-	cmd.Diagnose = "/diag" + DiagnosePath
-	runOpts := []llb.RunOption{
-		llb.Network(pb.NetMode_NONE),
-		llb.Platform(opt.BuildPlatform),
-		llb.IgnoreCache,
-		llb.WithCustomName("[distrofile] why the extraction failed"),
-	}
-	paths := make([]string, 0, len(debs))
-	for p := range debs {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	for _, p := range paths {
-		mount, deb, err := opt.debInput(debs[p], path.Dir(p))
-		if err != nil {
-			return llb.State{}, err
+// diagMount is where that second run writes it.
+const diagMount = "/diag"
+
+// DiagnoseOp returns a definition that runs the helper step dgst of def
+// again, in its diagnose mode: with the same inputs and mounts, never from
+// the cache, writing its error to DiagnosePath of the returned
+// definition's result instead of failing (none when it passes this time).
+// The step must be one of the helper's forms that take --diagnose: an
+// extraction of packages or the effects step.
+func DiagnoseOp(def *llb.Definition, dgst digest.Digest) (*llb.Definition, error) {
+	var op *pb.Op
+	for _, dt := range def.Def {
+		if digest.FromBytes(dt) == dgst {
+			op = &pb.Op{}
+			if err := op.UnmarshalVT(dt); err != nil {
+				return nil, err
+			}
 		}
-		if deb != p {
-			return llb.State{}, fmt.Errorf("llbgen: %s is fetched as %s", p, deb)
+	}
+	exec := op.GetExec()
+	if exec == nil || len(exec.Meta.Args) == 0 || exec.Meta.Args[0] != helperInRoot {
+		return nil, fmt.Errorf("llbgen: step %s is not the helper's", dgst)
+	}
+	switch c, err := helperargs.Parse(exec.Meta.Args[1:]); c.(type) {
+	case helperargs.Extract, helperargs.Effects:
+	default:
+		return nil, fmt.Errorf("llbgen: step %s cannot be diagnosed (%T, %v)", dgst, c, err)
+	}
+	args := slices.Clone(exec.Meta.Args)
+	// The flag goes before the operands ("--" may end the flags).
+	flag := "--diagnose=" + diagMount + DiagnosePath
+	at := len(args)
+	for i, a := range args[1:] {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			at = i + 1
+			break
 		}
-		runOpts = append(runOpts, mount)
 	}
-	es := opt.Helper.Run(append(runOpts, helperArgs(cmd))...)
-	for _, l := range cmd.Layers {
-		es.AddMount(l.Out, llb.Scratch())
+	exec.Meta.Args = slices.Insert(args, at, flag)
+	out := int64(0)
+	for _, m := range exec.Mounts {
+		out = max(out, int64(m.Output)+1)
 	}
-	return es.AddMount("/diag", llb.Scratch()), nil
+	exec.Mounts = append(exec.Mounts, &pb.Mount{Input: int64(pb.Empty), Dest: diagMount, Output: out})
+	dt, err := op.MarshalVT()
+	if err != nil {
+		return nil, err
+	}
+	d := digest.FromBytes(dt)
+	term, err := (&pb.Op{Inputs: []*pb.Input{{Digest: string(d), Index: out}}}).MarshalVT()
+	if err != nil {
+		return nil, err
+	}
+	nd := &llb.Definition{Def: append(slices.Clone(def.Def), dt, term), Metadata: maps.Clone(def.Metadata), Source: def.Source}
+	md := def.Metadata[dgst]
+	md.IgnoreCache = true
+	md.Description = map[string]string{"llb.customname": "[distrofile] why the step failed"}
+	nd.Metadata[d] = md
+	return nd, nil
 }

@@ -457,7 +457,7 @@ func TestExtractUnit(t *testing.T) {
 	if len(sts) != 2 {
 		t.Fatalf("%d states", len(sts))
 	}
-	def, err := llb.Merge(sts).Marshal(context.Background())
+	def, err := llb.Merge([]llb.State{sts[0].Root, sts[1].Root}).Marshal(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestExtractUnit(t *testing.T) {
 			continue
 		}
 		execs++
-		want := []string{"/extract", "--dpkg-status", "/in/0/pkg.deb", "/out/0", ",", "/in/1/pkg.deb", "/in/2/pkg.deb", "/out/1"}
+		want := []string{"/extract", "--dpkg-status", "--lists=/lists", "/in/0/pkg.deb", "/out/0", ",", "/in/1/pkg.deb", "/in/2/pkg.deb", "/out/1"}
 		if !reflect.DeepEqual(e.Meta.Args, want) {
 			t.Errorf("args %q, want %q", e.Meta.Args, want)
 		}
@@ -493,7 +493,7 @@ func TestExtractUnit(t *testing.T) {
 				t.Errorf("input mount %s: readonly %v, content cache %v", m.Dest, m.Readonly, m.ContentCache)
 			}
 		}
-		if !reflect.DeepEqual(outs, []string{"/out/0", "/out/1"}) {
+		if !reflect.DeepEqual(outs, []string{"/lists", "/out/0", "/out/1"}) {
 			t.Errorf("outputs %q", outs)
 		}
 	}

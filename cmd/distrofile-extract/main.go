@@ -9,18 +9,20 @@
 //
 // Usage:
 //
-//	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+//	distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--drop=SPEC]... [--lists=DIR] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
 //	distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //	distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
-//	distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... IN.deb... OUTDIR
+//	distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] --root=LAYER... [--lists=DIR] [--diagnose=FILE] IN.deb... OUTDIR
 //
 // The first form extracts one or more packages, in order, into OUTDIR as
-// one layer (debextract.Layer): a later package's file replaces an
-// earlier one's, a directory is never replaced by a non-directory. Several
-// layers, separated by a "," argument, are extracted in parallel, each into
-// its own OUTDIR (the frontend runs one container for several packages:
-// starting it costs more than extracting most packages).
+// one layer (debextract.Layer), with dpkg's rules for a path two packages
+// ship (package owners: a file replaces another package's only when it
+// Replaces that package). Several layers, separated by a "," argument, are
+// extracted in parallel, each into its own OUTDIR (the frontend runs one
+// container for several packages: starting it costs more than extracting
+// most packages). With --lists=DIR, what each package has in layer i is
+// written to DIR/i/PACKAGE.json (owners.List).
 // --drop removes paths from every package: "docs", "locales" or an
 // absolute glob ("/usr/share/doc/*", "/usr/**/*.mo"); it may be repeated.
 // It prints one summary line per package, e.g.
@@ -55,7 +57,10 @@
 // maintainer scripts, triggers and declarative files of the packages
 // IN.deb (in the image's order; only their control archives are read)
 // would leave in the image whose layers are the --root directories,
-// bottom first (the package layers, then the generated files). It prints
+// bottom first (the package layers, then the generated files). With
+// --lists=DIR it first checks the lists of root i, DIR/i/*.json, across the
+// roots (owners.Check): a conflict is an error, and a replacing package's
+// entry that a lower root holds goes into OUTDIR, on top. It prints
 // one summary line, and each thing it could not reproduce as a warning
 // line on standard error and, with --warnings, as a JSON array of strings
 // at the image path FILE of the layer (when there is any).
@@ -85,6 +90,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -93,6 +99,7 @@ import (
 	"github.com/distrofile/distrofile/debextract/effects"
 	"github.com/distrofile/distrofile/debextract/helperargs"
 	"github.com/distrofile/distrofile/debextract/imageroot"
+	"github.com/distrofile/distrofile/debextract/owners"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -121,7 +128,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "xz: %s\n", debextract.XZDecoder())
 		return err
 	case helperargs.Effects:
-		return runEffects(c, stdout, stderr)
+		err := runEffects(c, stdout, stderr)
+		if err != nil && c.Diagnose != "" {
+			return os.WriteFile(c.Diagnose, []byte(err.Error()), 0o644)
+		}
+		return err
 	case helperargs.CACertificates:
 		return caCertificates([]string{c.Root}, c.Out, c.MaxMTime, stdout, stderr)
 	case helperargs.Tar:
@@ -130,7 +141,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return scanDrops(c.Debs, c.Out, debextract.Options{UsrMerge: c.UsrMerge, Drop: c.Drop})
 	case helperargs.Extract:
 		opt := debextract.Options{UsrMerge: c.UsrMerge, DpkgStatus: c.DpkgStatus, MaxMTime: c.MaxMTime, Only: c.Only, Drop: c.Drop, CAOwners: c.CAOwners}
-		err := extractLayers(c.Layers, opt, stdout)
+		err := extractLayers(c.Layers, c.Lists, opt, stdout)
 		if err != nil && c.Diagnose != "" {
 			return os.WriteFile(c.Diagnose, []byte(err.Error()), 0o644)
 		}
@@ -163,7 +174,7 @@ func extractTar(c helperargs.Tar, stdout, stderr io.Writer) error {
 // extractLayers extracts the layers, as many at a time as there are CPUs.
 // Each layer's summary lines are printed together when it is done; the
 // error is the first failed layer's, in command-line order.
-func extractLayers(layers []helperargs.Layer, opt debextract.Options, stdout io.Writer) error {
+func extractLayers(layers []helperargs.Layer, lists string, opt debextract.Options, stdout io.Writer) error {
 	errs := make([]error, len(layers))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -174,7 +185,11 @@ func extractLayers(layers []helperargs.Layer, opt debextract.Options, stdout io.
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			var buf bytes.Buffer
-			errs[i] = extractLayer(l, opt, &buf)
+			listDir := ""
+			if lists != "" {
+				listDir = filepath.Join(lists, strconv.Itoa(i))
+			}
+			errs[i] = extractLayer(l, listDir, opt, &buf)
 			mu.Lock()
 			defer mu.Unlock()
 			if _, err := stdout.Write(buf.Bytes()); err != nil && errs[i] == nil {
@@ -191,7 +206,9 @@ func extractLayers(layers []helperargs.Layer, opt debextract.Options, stdout io.
 	return nil
 }
 
-func extractLayer(la helperargs.Layer, opt debextract.Options, stdout io.Writer) error {
+// extractLayer extracts one layer and, when lists is not empty, writes
+// there what each package has in it (lists/PACKAGE.json).
+func extractLayer(la helperargs.Layer, lists string, opt debextract.Options, stdout io.Writer) error {
 	l, err := debextract.NewLayer(la.Out, opt)
 	if err != nil {
 		return err
@@ -202,7 +219,73 @@ func extractLayer(la helperargs.Layer, opt debextract.Options, stdout io.Writer)
 			return err
 		}
 	}
+	if lists != "" {
+		if err := writeLists(lists, l.Lists()); err != nil {
+			l.Close()
+			return err
+		}
+	}
 	return l.Close()
+}
+
+// writeLists writes each list to dir/PACKAGE.json.
+func writeLists(dir string, lists []owners.List) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, l := range lists {
+		var buf bytes.Buffer
+		if err := owners.WriteList(&buf, l); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, l.Package+".json"), buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readLists reads the lists of each root: dir/i/*.json for root i; a
+// root without a directory has none (a base image, the generated files).
+func readLists(dir string, roots int) ([][]owners.List, error) {
+	out := make([][]owners.List, roots)
+	for i := range out {
+		files, err := filepath.Glob(filepath.Join(dir, strconv.Itoa(i), "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			l, err := owners.ReadList(bytes.NewReader(data))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			out[i] = append(out[i], l)
+		}
+	}
+	return out, nil
+}
+
+// checkOwners applies package owners' rules across the roots' lists: it
+// returns the entries of replacing packages that are below the packages
+// they replace, to put on top.
+func checkOwners(c helperargs.Effects, ctls []*debextract.ControlArchive) ([]owners.Takeover, error) {
+	lists, err := readLists(c.Lists, len(c.Roots))
+	if err != nil {
+		return nil, err
+	}
+	pkgs := map[string]owners.Package{}
+	for i, ctl := range ctls {
+		p, err := owners.FromControl(ctl.Files["control"])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Debs[i], err)
+		}
+		pkgs[p.Name] = p
+	}
+	return owners.Check(lists, pkgs)
 }
 
 func extractOne(l *debextract.Layer, in string, stdout io.Writer) error {
@@ -304,10 +387,21 @@ func runEffects(c helperargs.Effects, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer img.Close()
+	var takeovers []owners.Takeover
+	if c.Lists != "" {
+		if takeovers, err = checkOwners(c, ctls); err != nil {
+			return fmt.Errorf("packages conflict: %w", err)
+		}
+	}
 	mtime := filesTime(c.MaxMTime)
 	res, err := effects.Run(context.Background(), img, ctls, effects.Options{Arch: c.Arch, Epoch: mtime})
 	if err != nil {
 		return fmt.Errorf("effects: %w", err)
+	}
+	for _, t := range takeovers {
+		if err := res.TakeOver(img, c.Roots[t.Layer], t.Path); err != nil {
+			return fmt.Errorf("%s of package %s: %w", t.Path, t.Package, err)
+		}
 	}
 	if len(c.KeepDirs) > 0 && len(c.Roots) > 1 {
 		// The last root is the generated files' layer.

@@ -213,7 +213,7 @@ func TestSeveralPackages(t *testing.T) {
 		debtest.File("./usr/share/locale/de/LC_MESSAGES/a.mo", 0644, "de"),
 	)
 	b := writeDeb(t, dir, "pkg-b",
-		debtest.File("./usr/bin/tool", 0755, "b"),
+		debtest.File("./usr/bin/tool-b", 0755, "b"),
 		debtest.File("./usr/share/man/man1/tool.1.gz", 0644, "man"),
 		debtest.File("./usr/lib/x/y", 0644, "y"),
 	)
@@ -227,7 +227,8 @@ func TestSeveralPackages(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	for p, want := range map[string]string{
-		"usr/bin/tool":                     "b",
+		"usr/bin/tool":                     "a",
+		"usr/bin/tool-b":                   "b",
 		"usr/share/doc/pkg-a/copyright":    "MIT",
 		"usr/lib/x/y":                      "y",
 		"var/lib/dpkg/status.d/pkg-a":      debtest.Control("pkg-a", "1.0", "amd64"),
@@ -254,7 +255,7 @@ func TestSeveralPackages(t *testing.T) {
 	// A directory of one package replaced by another's file: both named.
 	out2 := mkdir(t, filepath.Join(dir, "out2"))
 	stdout, stderr, code = runCmd(t, bin, a, b, c, out2)
-	if code != 1 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stderr, c+": data.tar.xz: ./usr/lib/x: conflicting entry: package pkg-c would replace directory usr/lib/x of package pkg-b with a non-directory") {
+	if code != 1 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stderr, c+": data.tar.xz: ./usr/lib/x: conflicting entry: file /usr/lib/x of package pkg-c 1.0 would replace directory /usr/lib/x of package pkg-b 1.0: dpkg refuses to install pkg-c") {
 		t.Fatalf("conflict: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 
@@ -497,5 +498,83 @@ func TestCAOwnersExit(t *testing.T) {
 		if code != 0 && !strings.Contains(stderr, "package corp-ca ships /usr/local/share/ca-certificates/corp.crt") {
 			t.Errorf("%s: stderr %q does not name the package and the path", tc.owners, stderr)
 		}
+	}
+}
+
+// TestOwnersAcrossLayers: two packages in different layers that ship the
+// same path get the rules they get in one layer (package owners): the
+// extraction writes each layer's lists, and the effects step refuses the
+// conflict, or puts the replacing package's file on top when it is in the
+// lower layer.
+func TestOwnersAcrossLayers(t *testing.T) {
+	bin := build(t)
+	for _, tt := range []struct {
+		name        string
+		aFields     string // pkg-a is in the lower layer
+		bFields     string
+		bEntry      debtest.Entry
+		wantErr     string
+		wantOnTop   string // usr/bin/tool in the effects layer
+		wantNoTakes bool
+	}{
+		{name: "refused", bEntry: debtest.File("./usr/bin/tool", 0755, "b"),
+			wantErr: "packages conflict: file /usr/bin/tool of package pkg-a 1.0 and file /usr/bin/tool of package pkg-b 1.0 are the same path /usr/bin/tool, and neither package Replaces the other"},
+		{name: "the lower layer's package Replaces the upper's", aFields: "Replaces: pkg-b\n", bEntry: debtest.File("./usr/bin/tool", 0755, "b"),
+			wantOnTop: "a"},
+		{name: "the upper layer's package Replaces the lower's", bFields: "Replaces: pkg-a (<< 2)\n", bEntry: debtest.File("./usr/bin/tool", 0755, "b"),
+			wantNoTakes: true},
+		{name: "a file over a directory of another layer", bFields: "Replaces: pkg-a\n", bEntry: debtest.File("./usr/bin", 0644, "b"),
+			wantErr: "packages conflict: file /usr/bin of package pkg-b 1.0 would replace directory /usr/bin of package pkg-a 1.0"},
+		{name: "merged /usr", bEntry: debtest.File("./bin/tool", 0755, "b"),
+			wantErr: "file /usr/bin/tool of package pkg-a 1.0 and file /bin/tool of package pkg-b 1.0 are the same path /usr/bin/tool (with merged /usr, /usr/bin/tool and /bin/tool are the same path)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			deb := func(name, fields string, e debtest.Entry) string {
+				p := filepath.Join(dir, name+".deb")
+				d := debtest.Deb{Control: debtest.Control(name, "1.0", "amd64") + fields, Entries: debtest.WithParents([]debtest.Entry{e})}
+				if err := os.WriteFile(p, d.MustBytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			a := deb("pkg-a", tt.aFields, debtest.File("./usr/bin/tool", 0o755, "a"))
+			b := deb("pkg-b", tt.bFields, tt.bEntry)
+			l0, l1, lists, eff := mkdir(t, filepath.Join(dir, "l0")), mkdir(t, filepath.Join(dir, "l1")), filepath.Join(dir, "lists"), mkdir(t, filepath.Join(dir, "eff"))
+			if _, stderr, code := runCmd(t, bin, "--usrmerge", "--lists="+lists, a, l0, ",", b, l1); code != 0 {
+				t.Fatalf("extract: exit %d, %s", code, stderr)
+			}
+			_, stderr, code := runCmd(t, bin, "--effects", "--arch=amd64", "--root="+l0, "--root="+l1, "--lists="+lists, a, b, eff)
+			if tt.wantErr != "" {
+				if code != 1 || !strings.Contains(stderr, tt.wantErr) {
+					t.Fatalf("exit %d, stderr %q, want %q", code, stderr, tt.wantErr)
+				}
+				// The frontend's second run gets the message in a file.
+				diag := filepath.Join(dir, "why")
+				if _, _, code := runCmd(t, bin, "--effects", "--arch=amd64", "--root="+l0, "--root="+l1, "--lists="+lists, "--diagnose="+diag, a, b, mkdir(t, filepath.Join(dir, "eff2"))); code != 0 {
+					t.Fatalf("diagnose: exit %d", code)
+				}
+				if why, err := os.ReadFile(diag); err != nil || !strings.Contains(string(why), tt.wantErr) {
+					t.Fatalf("diagnose wrote %q, %v", why, err)
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit %d, %s", code, stderr)
+			}
+			got, err := os.ReadFile(filepath.Join(eff, "usr/bin/tool"))
+			if tt.wantNoTakes {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf("the effects layer has usr/bin/tool: %q, %v", got, err)
+				}
+				return
+			}
+			if string(got) != tt.wantOnTop {
+				t.Fatalf("effects layer's usr/bin/tool: %q, %v; want %q", got, err, tt.wantOnTop)
+			}
+			if fi, err := os.Stat(filepath.Join(eff, "usr/bin/tool")); err != nil || fi.Mode().Perm() != 0o755 {
+				t.Errorf("mode %v, %v", fi.Mode(), err)
+			}
+		})
 	}
 }

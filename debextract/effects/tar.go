@@ -2,8 +2,10 @@ package effects
 
 import (
 	"archive/tar"
+	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"sort"
@@ -99,4 +101,49 @@ func (r *Result) KeepPackageDirs(pkgs *imageroot.Root, dirs []string) {
 			r.AddDir(chain[i], debextract.ModeBits(fi.Mode()), uid, gid)
 		}
 	}
+}
+
+// maxTakeover bounds the size of a file the effects layer puts on top
+// again for a package that Replaces another (TakeOver).
+const maxTakeover = 512 << 20
+
+// TakeOver puts the entry at p of the package layer at root, a regular
+// file or a symbolic link, into the result with its owner and mode (and
+// the directories above it with the image's metadata, from img): a
+// package that Replaces another is in a lower layer than the one it
+// replaces (owners.Check), and the effects layer is merged above both.
+func (r *Result) TakeOver(img *imageroot.Root, root, p string) error {
+	p = cleanPath(p)
+	dir, err := os.OpenRoot(root)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	rel := strings.TrimPrefix(p, "/")
+	fi, err := dir.Lstat(rel)
+	if err != nil {
+		return err
+	}
+	uid, gid := debextract.Owner(fi)
+	f := File{Path: p, Mode: debextract.ModeBits(fi.Mode()), UID: uid, GID: gid}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		if f.Target, err = dir.Readlink(rel); err != nil {
+			return err
+		}
+	case fi.Mode().IsRegular():
+		if fi.Size() > maxTakeover {
+			return fmt.Errorf("%s: %d bytes, more than %d", p, fi.Size(), maxTakeover)
+		}
+		if f.Data, err = dir.ReadFile(rel); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%s: %v is neither a file nor a symbolic link", p, fi.Mode().Type())
+	}
+	r.KeepPackageDirs(img, []string{path.Dir(p)})
+	r.Files = slices.DeleteFunc(r.Files, func(e File) bool { return e.Path == p })
+	r.Files = append(r.Files, f)
+	sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
+	return nil
 }

@@ -7,7 +7,7 @@
 //
 // The modes:
 //
-//	Extract         [--dpkg-status] [--usrmerge] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] [--diagnose=FILE] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+//	Extract         [--dpkg-status] [--usrmerge] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] [--diagnose=FILE] [--lists=DIR] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
 //	Tar             --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
 //	CACertificates  --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
 //	ScanDrops       --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
@@ -65,6 +65,10 @@ type Extract struct {
 	// error instead of exiting with a failure status: the frontend runs a
 	// failed step again so, to tell the user why it failed.
 	Diagnose string
+	// Lists, when not empty, is a directory where the extraction writes,
+	// for layer i, Lists/i/<package>.json: what each package has in the
+	// layer (owners.List), for the effects step's check across layers.
+	Lists string
 	// Layers are the layers, at least one, each with at least one package.
 	Layers []Layer
 }
@@ -132,6 +136,14 @@ type Effects struct {
 	// has keeps the package's owner and mode in the effects layer, which
 	// is merged on top.
 	KeepDirs []string
+	// Lists, when not empty, is a directory with the packages' lists of
+	// root i at Lists/i/<package>.json (Extract.Lists): the step checks
+	// them with package owners' rules first, and puts the entry a
+	// replacing package must have above the others.
+	Lists string
+	// Diagnose, when set, is a file where a failed step writes its error
+	// instead of exiting with a failure status (Extract.Diagnose).
+	Diagnose string
 	Debs     []string
 	Out      string
 }
@@ -165,6 +177,9 @@ func (c Extract) Args() []string {
 	}
 	if c.Diagnose != "" {
 		args = append(args, "--diagnose="+c.Diagnose)
+	}
+	if c.Lists != "" {
+		args = append(args, "--lists="+c.Lists)
 	}
 	var ops []string
 	for i, l := range c.Layers {
@@ -212,6 +227,12 @@ func (c Effects) Args() []string {
 	}
 	args = appendFlags(args, "--root=", c.Roots)
 	args = appendFlags(args, "--keep-dir=", c.KeepDirs)
+	if c.Lists != "" {
+		args = append(args, "--lists="+c.Lists)
+	}
+	if c.Diagnose != "" {
+		args = append(args, "--diagnose="+c.Diagnose)
+	}
 	return appendOperands(args, append(slices.Clone(c.Debs), c.Out)...)
 }
 
@@ -239,11 +260,11 @@ func appendOperands(args []string, ops ...string) []string {
 }
 
 // Usage is the helper's synopsis, printed by PrintUsage.
-const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] [--diagnose=FILE] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
+const Usage = `usage: distrofile-extract [--usrmerge] [--dpkg-status] [--max-mtime=UNIX] [--only=GLOB]... [--drop=SPEC]... [--ca-owners=NAME,...] [--diagnose=FILE] [--lists=DIR] IN.deb... OUTDIR [, IN.deb... OUTDIR]...
        distrofile-extract --tar [--max-mtime=UNIX] [--ca-certificates-root=ROOT]... IN.tar OUTDIR
        distrofile-extract --ca-certificates [--max-mtime=UNIX] ROOT OUTDIR
        distrofile-extract --scan-drops [--usrmerge] --drop=SPEC... IN.deb... OUTDIR
-       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] [--dpkg-status-file] --root=LAYER... [--keep-dir=DIR]... IN.deb... OUTDIR
+       distrofile-extract --effects --arch=ARCH [--max-mtime=UNIX] [--warnings=FILE] [--dpkg-status-file] --root=LAYER... [--keep-dir=DIR]... [--lists=DIR] [--diagnose=FILE] IN.deb... OUTDIR
        distrofile-extract --version`
 
 // PrintUsage writes the synopsis and every flag with its description to
@@ -258,7 +279,7 @@ func PrintUsage(w io.Writer) {
 // flags are the parsed flags, before Parse checks which go together.
 type flags struct {
 	usrMerge, dpkgStatus, plainTar, caCerts, version, scan, effects, statusFile bool
-	arch, warnings, diagnose                                                    string
+	arch, warnings, diagnose, lists                                             string
 	roots, caRoots, caOwners, drop, keepDirs, only                              []string
 	maxMTime                                                                    int64
 }
@@ -277,7 +298,8 @@ func newFlagSet(f *flags) *flag.FlagSet {
 	fs.StringVar(&f.arch, "arch", "", "with --effects: the image's Debian architecture")
 	fs.BoolVar(&f.statusFile, "dpkg-status-file", false, "with --effects: also write the image's /var/lib/dpkg/status with the packages' stanzas appended")
 	fs.StringVar(&f.warnings, "warnings", "", "with --effects: also record the warnings, as a JSON array, at this path of the layer")
-	fs.StringVar(&f.diagnose, "diagnose", "", "write a failed extraction's error to this file and exit 0 (the frontend's second run of a failed step)")
+	fs.StringVar(&f.diagnose, "diagnose", "", "write a failed extraction's or effects step's error to this file and exit 0 (the frontend's second run of a failed step)")
+	fs.StringVar(&f.lists, "lists", "", "extraction: write what each package has in layer i to DIR/i/PACKAGE.json; with --effects: check those of root i across the roots first")
 	fs.Func("root", "with --effects: a layer of the image, bottom first (repeatable)", func(s string) error {
 		f.roots = append(f.roots, s)
 		return nil
@@ -336,16 +358,17 @@ func Parse(args []string) (Command, error) {
 	ops := fs.Args()
 	n := len(ops)
 	if f.effects {
-		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || len(f.only) > 0 || f.diagnose != "" || f.caOwners != nil || len(f.caRoots) > 0 {
-			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings, --dpkg-status-file, --root and --keep-dir only")
+		if f.plainTar || f.caCerts || f.scan || f.usrMerge || f.dpkgStatus || len(f.drop) > 0 || len(f.only) > 0 || f.caOwners != nil || len(f.caRoots) > 0 {
+			return nil, errors.New("--effects takes --arch, --max-mtime, --warnings, --dpkg-status-file, --root, --keep-dir, --lists and --diagnose only")
 		}
 		if f.arch == "" || len(f.roots) == 0 || n < 1 {
 			return nil, errors.New("--effects needs --arch, at least one --root, and OUTDIR")
 		}
-		return Effects{Arch: f.arch, MaxMTime: maxMTime, Warnings: f.warnings, DpkgStatusFile: f.statusFile, Roots: f.roots, KeepDirs: list(f.keepDirs), Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
+		return Effects{Arch: f.arch, MaxMTime: maxMTime, Warnings: f.warnings, DpkgStatusFile: f.statusFile, Roots: f.roots, KeepDirs: list(f.keepDirs),
+			Lists: f.lists, Diagnose: f.diagnose, Debs: list(ops[:n-1]), Out: ops[n-1]}, nil
 	}
-	if f.diagnose != "" && (f.effects || f.plainTar || f.caCerts || f.scan) {
-		return nil, errors.New("--diagnose goes with an extraction of packages")
+	if (f.diagnose != "" || f.lists != "") && (f.plainTar || f.caCerts || f.scan) {
+		return nil, errors.New("--diagnose and --lists go with an extraction of packages or --effects")
 	}
 	if f.arch != "" || len(f.roots) > 0 || f.warnings != "" || len(f.keepDirs) > 0 || f.statusFile {
 		return nil, errors.New("--arch, --root, --keep-dir, --dpkg-status-file and --warnings go with --effects")
@@ -383,7 +406,7 @@ func Parse(args []string) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Extract{DpkgStatus: f.dpkgStatus, UsrMerge: f.usrMerge, MaxMTime: maxMTime, Only: list(f.only), Drop: f.drop, CAOwners: f.caOwners, Diagnose: f.diagnose, Layers: layers}, nil
+	return Extract{DpkgStatus: f.dpkgStatus, UsrMerge: f.usrMerge, MaxMTime: maxMTime, Only: list(f.only), Drop: f.drop, CAOwners: f.caOwners, Diagnose: f.diagnose, Lists: f.lists, Layers: layers}, nil
 }
 
 // splitLayers splits "IN.deb... OUTDIR [, IN.deb... OUTDIR]..." into layers.
