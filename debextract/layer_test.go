@@ -52,8 +52,8 @@ func TestLayer(t *testing.T) {
 	)
 	b := debtest.Deb{Control: debtest.Control("pb", "1", "amd64") + "Replaces: pa (<< 2)\n", Entries: []debtest.Entry{
 		debtest.Dir("./", 0755),
-		debtest.Entry{Name: "./usr/", Type: '5', Mode: 0755, ModTime: t2},
-		debtest.Entry{Name: "./usr/bin/", Type: '5', Mode: 0755, ModTime: t2},
+		{Name: "./usr/", Type: '5', Mode: 0755, ModTime: t2},
+		{Name: "./usr/bin/", Type: '5', Mode: 0755, ModTime: t2},
 		debtest.File("./usr/bin/tool", 0755, "from b"),
 		debtest.File("./usr/bin/link", 0644, "now a file"),
 		debtest.File("./etc/b.conf", 0644, "b"), // etc/ is not listed: a's metadata stays
