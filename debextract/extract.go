@@ -592,26 +592,9 @@ func readControlTar(member string, m io.Reader, keep map[string]int64) (map[stri
 // parseControl takes Package, Version and Architecture from the first
 // paragraph of the control file.
 func (x *extractor) parseControl(member string) error {
-	fields := map[string]*string{
-		"package": &x.res.Package, "version": &x.res.Version, "architecture": &x.res.Architecture,
-	}
 	// Lines that are no field are passed over, as they always were.
-	started := false
-scan:
-	for s := deb822.NewScanner(string(x.res.Control)); s.Scan(); {
-		switch s.Kind() {
-		case deb822.End:
-			if started {
-				break scan
-			}
-			continue
-		case deb822.Field:
-			if dst, ok := fields[strings.ToLower(strings.TrimSpace(s.Name()))]; ok {
-				*dst = s.Value()
-			}
-		}
-		started = true
-	}
+	p := deb822.First(string(x.res.Control))
+	x.res.Package, x.res.Version, x.res.Architecture = p.Value("Package"), p.Value("Version"), p.Value("Architecture")
 	if !packageName.MatchString(x.res.Package) {
 		return &Error{Member: member, Entry: "./control", Err: fmt.Errorf("%w: bad or missing Package field %q", ErrFormat, x.res.Package)}
 	}

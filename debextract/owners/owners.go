@@ -47,29 +47,9 @@ type Package struct {
 
 // FromControl reads a package's control file.
 func FromControl(control []byte) (Package, error) {
-	var p Package
-	var replaces string
-	started := false
-scan:
-	for s := deb822.NewScanner(string(control)); s.Scan(); {
-		switch s.Kind() {
-		case deb822.End:
-			if started {
-				break scan
-			}
-			continue
-		case deb822.Field:
-			switch strings.ToLower(strings.TrimSpace(s.Name())) {
-			case "package":
-				p.Name = strings.TrimSpace(s.Value())
-			case "version":
-				p.Version = strings.TrimSpace(s.Value())
-			case "replaces":
-				replaces = s.Value()
-			}
-		}
-		started = true
-	}
+	para := deb822.First(string(control))
+	p := Package{Name: para.Value("Package"), Version: para.Value("Version")}
+	replaces := para.Value("Replaces")
 	if p.Name == "" {
 		return p, fmt.Errorf("control file without a Package field")
 	}

@@ -246,6 +246,40 @@ func Parse(data string) ([]Paragraph, error) {
 	return out, nil
 }
 
+// First returns the first paragraph of data, leniently: a line that is
+// no field is passed over (with its continuation lines) but begins the
+// paragraph, and what follows the first paragraph is not read. A control file is read so, as dpkg-deb
+// has checked it when it was built.
+func First(data string) Paragraph {
+	var p Paragraph
+	skipping, started := false, false
+	for s := NewScanner(data); s.Scan(); {
+		if s.Kind() != End {
+			started = true
+		}
+		switch s.Kind() {
+		case End:
+			if started {
+				return p
+			}
+		case Field:
+			if len(p.Fields) == 0 {
+				p.Line = s.Line()
+			}
+			p.Fields = append(p.Fields, FieldValue{strings.TrimSpace(s.Name()), s.Value()})
+			skipping = false
+		case Continuation:
+			if len(p.Fields) > 0 && !skipping && s.Name() != "" {
+				f := &p.Fields[len(p.Fields)-1]
+				f.Value += "\n" + trimSpace(s.Text())
+			}
+		case Malformed:
+			skipping = true
+		}
+	}
+	return p
+}
+
 // complete returns out without cur, the paragraph being read, if any.
 func complete(out []Paragraph, cur *Paragraph) []Paragraph {
 	if cur != nil {

@@ -145,3 +145,25 @@ func TestParseMultiline(t *testing.T) {
 		t.Errorf("got %+v, want Description %q", got, want)
 	}
 }
+
+func TestFirst(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want map[string]string
+	}{
+		{"Package: a\nVersion: 1\n\nPackage: b\n", map[string]string{"Package": "a", "Version": "1"}},
+		{"\n\nPackage: a\nDescription: x\n y\n .\n", map[string]string{"Package": "a", "Description": "x\ny\n."}},
+		{"Package: a\nnot a field\n more\nVersion: 2\nVersion: 3\n", map[string]string{"Package": "a", "Version": "3"}},
+		{"not a field\n\nPackage: b\n", map[string]string{}},
+		{"", map[string]string{}},
+	} {
+		p := First(tt.in)
+		got := map[string]string{}
+		for _, f := range p.Fields {
+			got[f.Name] = p.Value(f.Name)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("First(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
