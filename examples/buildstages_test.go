@@ -71,11 +71,13 @@ func TestE2EGoApp(t *testing.T) {
 		t.Fatalf("rebuild: %v\n%s", err, out)
 	}
 	ran := rerunVertices(out)
-	var runs int
+	var runs, merges int
 	for _, v := range ran {
 		switch {
 		case strings.HasPrefix(v, "RUN "):
 			runs++
+		case strings.HasPrefix(v, "[distrofile] merge "):
+			merges++
 		case strings.HasPrefix(v, "extract "), v == "[distrofile] generated files", v == "[distrofile] generated files and update-ca-certificates",
 			strings.HasPrefix(v, "[distrofile] maintainer scripts"), strings.HasPrefix(v, "[distrofile] the C.utf8 locale"):
 			t.Errorf("a one-line change re-ran %q", v)
@@ -83,6 +85,11 @@ func TestE2EGoApp(t *testing.T) {
 	}
 	if runs != 1 {
 		t.Errorf("the rebuild ran %d RUN steps, want the build's one; it ran %q", runs, ran)
+	}
+	// The build stage's merge stays cached (llbgen.Plan.CopiesAbove): only
+	// the final stage's, whose COPY --from changed, runs again.
+	if merges > 1 {
+		t.Errorf("the rebuild ran %d merges, want the final stage's alone; it ran %q", merges, ran)
 	}
 	t.Logf("re-run after a one-line change: %q", ran)
 	if out, err := runIn(t, edited, "/app"); err != nil || !strings.Contains(out, "hi from nonroot") {

@@ -367,7 +367,7 @@ func (b *builder) buildStage(ctx context.Context, st *distrofile.Stage, p ocispe
 	}
 	files = append(files, own[:beforeRun]...)
 	ip := llbgen.Plan{Platform: p, Arch: arch, Packages: pkgs, Locale: locale, Files: files, Config: s.Config, Epoch: b.epoch,
-		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, s, arch)}
+		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, s, arch), CopiesAbove: len(s.Runs) > 0}
 	opt := llbgen.ExtractOptions{Helper: b.helper, BuildPlatform: b.bc.BuildPlatforms[0], UsrMerge: usrMerge, Drop: s.Drops,
 		MaxLayers: b.maxLayers, NoMerge: b.noMerge, NoContentHash: b.noHash, IgnoreCache: b.bc.IsNoCache(st.Name)}
 	b.mu.Lock()

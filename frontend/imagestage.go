@@ -86,7 +86,8 @@ func (b *builder) installOnImage(ctx context.Context, st *distrofile.Stage, s *d
 		installed[pk.Name] = true
 	}
 	ip := llbgen.Plan{Platform: p, Arch: arch, Base: &root, Packages: pkgs, Locale: locale, Files: files, Config: s.Config, Epoch: b.epoch,
-		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, on, arch), DpkgStatusFile: base.StatusFile}
+		CACertificates: installed[llbgen.CACertificatesPackage], CAOwners: caOwners, Resolved: b.resolveStep(st, on, arch), DpkgStatusFile: base.StatusFile,
+		CopiesAbove: len(s.Runs) > 0}
 	b.mu.Lock()
 	opt.CAFromAllLayers = b.caAll
 	b.mu.Unlock()

@@ -759,3 +759,48 @@ func TestCopyInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestCopiesAbove: with Plan.CopiesAbove a COPY that no step reads (under
+// /src) goes on top of the merge, which then stays the same when the
+// copied file changes; one under /etc stays among the merge's inputs.
+func TestCopiesAbove(t *testing.T) {
+	mergeDigest := func(dest, content string, above bool) digest.Digest {
+		t.Helper()
+		plan := testPlan()
+		plan.CopiesAbove = above
+		src := llb.Scratch().File(llb.Mkfile("/f", 0o644, []byte(content)))
+		plan.Files = append(plan.Files, File{File: imagespec.File{Kind: imagespec.KindCopy, Path: dest, Srcs: []string{"/f"}}, From: src})
+		st, _, err := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: plan.Platform})
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := st.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			if op.GetMerge() != nil {
+				return digestOf(dt)
+			}
+		}
+		t.Fatal("no merge")
+		return ""
+	}
+	for _, tc := range []struct {
+		dest         string
+		above, moves bool // whether a changed COPY changes the merge
+	}{
+		{"/src/", true, false},
+		{"/app/app", true, false},
+		{"/etc/app.conf", true, true},
+		{"/src/", false, true},
+	} {
+		if m := mergeDigest(tc.dest, "one", tc.above) != mergeDigest(tc.dest, "two", tc.above); m != tc.moves {
+			t.Errorf("COPY to %s, CopiesAbove %v: the merge changed %v, want %v", tc.dest, tc.above, m, tc.moves)
+		}
+	}
+}
