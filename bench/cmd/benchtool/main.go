@@ -9,7 +9,9 @@
 //	benchtool progress FILE
 //	    reads a `docker buildx build --progress=rawjson` stream and prints
 //	    shell assignments: package fetches/extractions run and cached,
-//	    the frontend's own time, the slowest vertices.
+//	    the frontend's own time, the slowest vertices, the vertices not
+//	    cached (and of those the containers: ExecOps by name), and the
+//	    exporter's progress items (exporting layers, pushing layers, ...).
 //	benchtool stats N...
 //	    prints "median min max" of the numbers.
 //	benchtool xzdecode FILE...

@@ -19,9 +19,9 @@ const (
 // readmeCmd copies the tables of a results file (what bench/run writes to
 // bench/results/<date>.md) into the README, between readmeBegin and
 // readmeEnd: the cold, warm, incremental, remote-cache, size and
-// throughput tables and the targets, without the command references (the
-// results file lists the commands), the per-vertex details and the
-// resolve benchmarks.
+// throughput tables, those of the pushed builds (8-12) and the targets,
+// without the command references (the results file lists the commands),
+// the per-vertex details and the resolve benchmarks.
 //
 //	benchtool readme -results FILE -readme README.md -intro TEXT
 func readmeCmd(args []string) error {
@@ -53,7 +53,7 @@ var cmdRef = regexp.MustCompile(` ?\[c[0-9]+\]`)
 // readmeTables returns the sections of a results file that the README
 // carries.
 func readmeTables(res string) string {
-	keep := map[string]bool{"1": true, "2": true, "3": true, "4": true, "6": true, "7": true, "Targets": true}
+	keep := map[string]bool{"1": true, "2": true, "3": true, "4": true, "6": true, "7": true, "8": true, "9": true, "10": true, "11": true, "12": true, "Targets": true}
 	var b strings.Builder
 	sec := ""         // the section being read: "1", …, "Targets"
 	skipping := false // a part of a kept section that is not kept
@@ -68,7 +68,8 @@ func readmeTables(res string) string {
 		if !keep[sec] {
 			continue
 		}
-		if strings.HasPrefix(line, "Where a Distrofile cold build's time goes") || strings.HasPrefix(line, "CPU profile of the helper") {
+		if strings.HasPrefix(line, "Where a Distrofile cold build's time goes") || strings.HasPrefix(line, "CPU profile of the helper") ||
+			strings.HasPrefix(line, "Vertices not cached") {
 			skipping = true // up to the next section
 		}
 		if skipping {
