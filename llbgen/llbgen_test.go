@@ -681,9 +681,8 @@ func TestLocaleLayer(t *testing.T) {
 	}
 }
 
-// execSteps builds plan and returns the exec ops of its graph with their
-// digests.
-func execSteps(t *testing.T, plan Plan) map[digest.Digest]*pb.ExecOp {
+// buildOps builds plan and returns the ops of its graph by digest.
+func buildOps(t *testing.T, plan Plan) map[digest.Digest]*pb.Op {
 	t.Helper()
 	root, _, err := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), UsrMerge: true})
 	if err != nil {
@@ -693,14 +692,25 @@ func execSteps(t *testing.T, plan Plan) map[digest.Digest]*pb.ExecOp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[digest.Digest]*pb.ExecOp{}
+	out := map[digest.Digest]*pb.Op{}
 	for _, dt := range def.Def {
 		var op pb.Op
 		if err := op.UnmarshalVT(dt); err != nil {
 			t.Fatal(err)
 		}
-		if v, ok := op.Op.(*pb.Op_Exec); ok {
-			out[digestOf(dt)] = v.Exec
+		out[digestOf(dt)] = &op
+	}
+	return out
+}
+
+// execSteps builds plan and returns the exec ops of its graph with their
+// digests.
+func execSteps(t *testing.T, plan Plan) map[digest.Digest]*pb.ExecOp {
+	t.Helper()
+	out := map[digest.Digest]*pb.ExecOp{}
+	for dg, op := range buildOps(t, plan) {
+		if e := op.GetExec(); e != nil {
+			out[dg] = e
 		}
 	}
 	return out
@@ -770,21 +780,9 @@ func TestCopiesAbove(t *testing.T) {
 		plan.CopiesAbove = above
 		src := llb.Scratch().File(llb.Mkfile("/f", 0o644, []byte(content)))
 		plan.Files = append(plan.Files, File{File: imagespec.File{Kind: imagespec.KindCopy, Path: dest, Srcs: []string{"/f"}}, From: src})
-		st, _, err := Build(plan, ExtractOptions{Helper: HelperTool(llb.Image("example.invalid/frontend")), BuildPlatform: plan.Platform})
-		if err != nil {
-			t.Fatal(err)
-		}
-		def, err := st.Marshal(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, dt := range def.Def {
-			var op pb.Op
-			if err := op.UnmarshalVT(dt); err != nil {
-				t.Fatal(err)
-			}
+		for dg, op := range buildOps(t, plan) {
 			if op.GetMerge() != nil {
-				return digestOf(dt)
+				return dg
 			}
 		}
 		t.Fatal("no merge")
