@@ -21,7 +21,7 @@ func rerunVertices(out string) []string {
 	}
 	var ran []string
 	for _, m := range regexp.MustCompile(`(?m)^#(\d+) DONE`).FindAllStringSubmatch(out, -1) {
-		if !stepState(out, m[1], "CACHED") && !strings.HasPrefix(names[m[1]], "DONE") {
+		if stepRan(out, m[1]) && !strings.HasPrefix(names[m[1]], "DONE") {
 			ran = append(ran, names[m[1]])
 		}
 	}

@@ -124,7 +124,7 @@ func TestE2EDropIncremental(t *testing.T) {
 	ran := func(out string) []string {
 		var names []string
 		for _, m := range extractVertex.FindAllStringSubmatch(out, -1) {
-			if !stepState(out, m[1], "CACHED") && !slices.Contains(names, m[2]) {
+			if stepRan(out, m[1]) && !slices.Contains(names, m[2]) {
 				names = append(names, m[2])
 			}
 		}

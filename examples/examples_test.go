@@ -94,6 +94,16 @@ func stepState(out, n, state string) bool {
 	return strings.Contains(out, "\n#"+strings.TrimPrefix(n, "#")+" "+state+"\n")
 }
 
+// stepRan tells whether vertex n ran: it ended (DONE or ERROR) without
+// being CACHED. A cached step whose outputs BuildKit loads may start
+// without a status line of its own (two outputs of one extraction, the
+// layer and its lists, loaded at once), so "not CACHED" alone does not
+// mean it ran; a step that ran prints DONE.
+func stepRan(out, n string) bool {
+	n = strings.TrimPrefix(n, "#")
+	return !stepState(out, n, "CACHED") && (strings.Contains(out, "\n#"+n+" DONE ") || strings.Contains(out, "\n#"+n+" ERROR"))
+}
+
 func buildx(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("docker", append([]string{"buildx", "build", "--progress=plain"}, args...)...)
