@@ -152,9 +152,12 @@ func (e *ConflictError) Error() string {
 	case h.Entry.Kind == Dir:
 		return fmt.Sprintf("%s would replace directory %s of package %s%s: dpkg refuses to install %s",
 			n.describe(), h.Entry.shipped(), h.Package, merged, n.Package.Name)
-	case n.Entry.Kind == Dir:
-		return fmt.Sprintf("directory %s of package %s would replace %s%s: a layer cannot follow a symbolic link, nor dpkg replace another package's file by a directory",
+	case n.Entry.Kind == Dir && h.Entry.Kind == Symlink:
+		return fmt.Sprintf("directory %s of package %s would replace %s%s: dpkg would follow the link to a directory, which an image layer cannot",
 			n.Entry.shipped(), n.Package, h.describe(), merged)
+	case n.Entry.Kind == Dir:
+		return fmt.Sprintf("directory %s of package %s would replace %s%s: dpkg refuses to install %s",
+			n.Entry.shipped(), n.Package, h.describe(), merged, n.Package.Name)
 	}
 	return fmt.Sprintf("%s and %s are the same path %s%s, and neither package Replaces the other: dpkg refuses to install %s (trying to overwrite '%s', which is also in package %s)",
 		h.describe(), n.describe(), e.Path, merged, n.Package.Name, n.Entry.shipped(), h.Package.Name)
