@@ -186,7 +186,7 @@ func TestLayerOwners(t *testing.T) {
 				for _, l := range lists {
 					got[l.Package] = []string{}
 					for _, en := range l.Entries {
-						got[l.Package] = append(got[l.Package], strings.TrimSpace(fmt.Sprintf("%c %s %s", en.Kind, en.Path, en.Shipped)))
+						got[l.Package] = append(got[l.Package], strings.TrimSpace(fmt.Sprintf("%s %s %s", string(en.Kind), en.Path, en.Shipped)))
 					}
 				}
 				if !reflect.DeepEqual(got, tt.wantList) {

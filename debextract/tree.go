@@ -337,7 +337,7 @@ func (t *tree) lists(order []string) []owners.List {
 	for _, name := range order {
 		es := by[name]
 		slices.SortFunc(es, func(a, b owners.Entry) int { return strings.Compare(a.Path, b.Path) })
-		out = append(out, owners.List{Package: name, Version: t.pkgs[name].Version, Entries: es})
+		out = append(out, owners.List{Package: name, Entries: es})
 	}
 	return out
 }

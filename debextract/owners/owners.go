@@ -88,13 +88,13 @@ func (p Package) ReplacesPackage(q Package) bool {
 }
 
 // Kind is the type of a path in a package.
-type Kind byte
+type Kind string
 
 // The kinds of entries.
 const (
-	Dir     Kind = 'd'
-	File    Kind = 'f' // a regular file or a hard link
-	Symlink Kind = 'l'
+	Dir     Kind = "d"
+	File    Kind = "f" // a regular file or a hard link
+	Symlink Kind = "l"
 )
 
 func (k Kind) String() string {
@@ -110,11 +110,11 @@ func (k Kind) String() string {
 // Entry is one path of a package: an image path and what the .deb has
 // there.
 type Entry struct {
-	Path string
-	Kind Kind
+	Path string `json:"path"`
+	Kind Kind   `json:"kind"`
 	// Shipped is the path in the .deb when merged /usr moved it ("/bin/x"
 	// for "/usr/bin/x"), and "" otherwise.
-	Shipped string
+	Shipped string `json:"shipped,omitempty"`
 }
 
 // shipped is the path as the package ships it.
@@ -185,53 +185,8 @@ func Resolve(p string, have, incoming Owner) (bool, error) {
 // List is what one package has in one layer, as the extraction writes it
 // and Check reads it.
 type List struct {
-	Package string `json:"package"`
-	// Version is the package's version, for messages.
-	Version string  `json:"version"`
+	Package string  `json:"package"`
 	Entries []Entry `json:"entries"`
-}
-
-// listEntry is an Entry's JSON form: [kind, path] or [kind, path,
-// shipped].
-type listEntry []string
-
-// MarshalJSON writes the entries compactly.
-func (l List) MarshalJSON() ([]byte, error) {
-	es := make([]listEntry, len(l.Entries))
-	for i, e := range l.Entries {
-		es[i] = listEntry{string(e.Kind), e.Path}
-		if e.Shipped != "" {
-			es[i] = append(es[i], e.Shipped)
-		}
-	}
-	return json.Marshal(struct {
-		Package string      `json:"package"`
-		Version string      `json:"version"`
-		Entries []listEntry `json:"entries"`
-	}{l.Package, l.Version, es})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (l *List) UnmarshalJSON(data []byte) error {
-	var v struct {
-		Package string      `json:"package"`
-		Version string      `json:"version"`
-		Entries []listEntry `json:"entries"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	l.Package, l.Version, l.Entries = v.Package, v.Version, make([]Entry, len(v.Entries))
-	for i, e := range v.Entries {
-		if len(e) < 2 || len(e) > 3 || !slices.Contains([]string{"d", "f", "l"}, e[0]) || !strings.HasPrefix(e[1], "/") {
-			return fmt.Errorf("package %s: bad entry %q", v.Package, e)
-		}
-		l.Entries[i] = Entry{Kind: Kind(e[0][0]), Path: path.Clean(e[1])}
-		if len(e) == 3 {
-			l.Entries[i].Shipped = e[2]
-		}
-	}
-	return nil
 }
 
 // WriteList writes l as JSON.
@@ -239,11 +194,20 @@ func WriteList(w io.Writer, l List) error {
 	return json.NewEncoder(w).Encode(l)
 }
 
-// ReadList reads what WriteList writes.
+// ReadList reads what WriteList writes; an entry of an unknown kind, or
+// whose path is not absolute, is an error.
 func ReadList(r io.Reader) (List, error) {
 	var l List
-	err := json.NewDecoder(r).Decode(&l)
-	return l, err
+	if err := json.NewDecoder(r).Decode(&l); err != nil {
+		return l, err
+	}
+	for i, e := range l.Entries {
+		if !slices.Contains([]Kind{Dir, File, Symlink}, e.Kind) || !strings.HasPrefix(e.Path, "/") {
+			return l, fmt.Errorf("package %s: bad entry %+v", l.Package, e)
+		}
+		l.Entries[i].Path = path.Clean(e.Path)
+	}
+	return l, nil
 }
 
 // Takeover is a path whose installed entry is not the top layer's: a

@@ -104,7 +104,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestListRoundTrip(t *testing.T) {
-	l := List{Package: "aa", Version: "1:2.0-1", Entries: []Entry{{Path: "/usr", Kind: Dir}, {Path: "/usr/bin/x y", Kind: File, Shipped: "/bin/x y"}, {Path: "/usr/lib/l", Kind: Symlink}}}
+	l := List{Package: "aa", Entries: []Entry{{Path: "/usr", Kind: Dir}, {Path: "/usr/bin/x y", Kind: File, Shipped: "/bin/x y"}, {Path: "/usr/lib/l", Kind: Symlink}}}
 	var buf bytes.Buffer
 	if err := WriteList(&buf, l); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,8 @@ func TestListRoundTrip(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, l) {
 		t.Fatalf("read back %+v, %v", got, err)
 	}
-	for _, bad := range []string{`{"package":"a","entries":[["f"]]}`, `{"package":"a","entries":[["f","rel"]]}`, `{"package":"a","entries":[["ff","/x"]]}`, `{"package":"a","entries":[["x","/x"]]}`, `[`} {
+	for _, bad := range []string{`{"package":"a","entries":[{"kind":"f"}]}`, `{"package":"a","entries":[{"kind":"f","path":"rel"}]}`,
+		`{"package":"a","entries":[{"kind":"ff","path":"/x"}]}`, `{"package":"a","entries":[{"kind":"x","path":"/x"}]}`, `[`} {
 		if _, err := ReadList(strings.NewReader(bad)); err == nil {
 			t.Errorf("%s: read", bad)
 		}
@@ -123,8 +124,8 @@ func TestListRoundTrip(t *testing.T) {
 // FuzzReadList: the effects step reads lists an extraction wrote; none
 // may panic it, and Check takes whatever it reads.
 func FuzzReadList(f *testing.F) {
-	f.Add(`{"package":"aa","version":"1","entries":[["d","/usr"],["f","/usr/bin/x","/bin/x"],["l","/usr/l"]]}`)
-	f.Add(`{"package":"aa","entries":[["f","/x"],["d","/x"]]}`)
+	f.Add(`{"package":"aa","entries":[{"path":"/usr","kind":"d"},{"path":"/usr/bin/x","kind":"f","shipped":"/bin/x"},{"path":"/usr/l","kind":"l"}]}`)
+	f.Add(`{"package":"aa","entries":[{"path":"/x","kind":"f"},{"path":"/x","kind":"d"}]}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		l, err := ReadList(strings.NewReader(s))
 		if err != nil {
