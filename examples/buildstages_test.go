@@ -11,18 +11,16 @@ import (
 )
 
 // rerunVertices returns the names of the vertices of plain progress
-// output that ran (DONE and not CACHED).
+// output that ran (stepRan), in the order they first appear.
 func rerunVertices(out string) []string {
-	names := map[string]string{}
-	for _, m := range regexp.MustCompile(`(?m)^#(\d+) (.+)$`).FindAllStringSubmatch(out, -1) {
-		if _, ok := names[m[1]]; !ok {
-			names[m[1]] = m[2]
-		}
-	}
 	var ran []string
-	for _, m := range regexp.MustCompile(`(?m)^#(\d+) DONE`).FindAllStringSubmatch(out, -1) {
-		if stepRan(out, m[1]) && !strings.HasPrefix(names[m[1]], "DONE") {
-			ran = append(ran, names[m[1]])
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^#(\d+) (.+)$`).FindAllStringSubmatch(out, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			if stepRan(out, m[1]) {
+				ran = append(ran, m[2])
+			}
 		}
 	}
 	return ran
