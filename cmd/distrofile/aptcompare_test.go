@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/distrofile/distrofile/debresolve"
-	"github.com/distrofile/distrofile/internal/aptsources"
 	"github.com/distrofile/distrofile/plan"
 )
 
@@ -63,15 +62,9 @@ var aptSuiteRootSets = map[string][][]string{
 // package sets (names and versions). apt gets a private configuration, state
 // and cache under the test's temporary directory.
 func TestAptCompare(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live test: needs apt-get, the network and a configured APT mirror")
-	}
+	mirror, security := liveMirrors(t, "apt-get, the network")
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		t.Fatal("apt-get not found (run with -short to skip live tests)")
-	}
-	mirror, security := aptsources.Mirrors()
-	if mirror == "" {
-		t.Fatal("no APT mirror configured in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list (run with -short to skip live tests)")
 	}
 	const arch = "amd64"
 	var total, matched int
@@ -79,7 +72,7 @@ func TestAptCompare(t *testing.T) {
 	for _, suite := range []string{"bookworm", "trixie"} {
 		t.Run(suite, func(t *testing.T) {
 			t.Parallel()
-			sources, err := debresolve.DefaultSources("debian", suite, mirror, securityFor(mirror, security))
+			sources, err := debresolve.DefaultSources("debian", suite, mirror, security)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,15 +247,9 @@ func must(t *testing.T, err error) {
 // lists, with their candidates, are the ones apt, given those versions
 // as installed, has a newer candidate for (apt-cache policy).
 func TestOutdatedLikeApt(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live test: needs apt-get, the network and a configured APT mirror")
-	}
-	mirror, security := aptsources.Mirrors()
-	if mirror == "" {
-		t.Fatal("no APT mirror configured (run with -short to skip live tests)")
-	}
+	mirror, security := liveMirrors(t, "apt-get, the network")
 	const arch = "amd64"
-	sources, err := debresolve.DefaultSources("debian", "trixie", mirror, securityFor(mirror, security))
+	sources, err := debresolve.DefaultSources("debian", "trixie", mirror, security)
 	if err != nil {
 		t.Fatal(err)
 	}
